@@ -1,0 +1,21 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from hoiso.api import api
+from hoiso.core.views import healthz
+
+urlpatterns = [
+    path("", include("hoiso.core.urls")),
+    path("org/", include("hoiso.org.urls")),
+    path("accounts/", include("hoiso.accounts.urls")),
+    path("api/v1/", api.urls),
+    path("healthz", healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("django-admin/", admin.site.urls),
+]
+
+if settings.DEBUG:  # pragma: no cover - media in development only; production serves it with nginx
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,1 @@
+"""Project-wide pytest set-up: fixtures shared by every test module live in tests/conftest.py."""

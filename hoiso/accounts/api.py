@@ -1,0 +1,91 @@
+"""/api/v1/me and /api/v1/tokens/: the current user and her personal tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from ninja import Router, Schema
+
+from hoiso.accounts import selectors, services
+from hoiso.accounts.models import PersonalToken
+from hoiso.core.access import user_scopes
+
+router = Router(tags=["accounts"])
+
+
+class ScopeOut(Schema):
+    unit: str
+    role: str
+    permissions: list[str]
+
+
+class MeOut(Schema):
+    username: str
+    full_name: str
+    phone: str | None
+    is_superuser: bool
+    scopes: list[ScopeOut]
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    prefix: str
+    created_at: dt.datetime
+    last_used_at: dt.datetime | None
+    expires_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+
+
+class TokenIn(Schema):
+    name: str
+    days: int | None = None
+
+
+class TokenCreated(TokenOut):
+    token: str
+
+
+@router.get("me", response=MeOut, url_name="me")
+def me(request: HttpRequest) -> dict[str, object]:
+    from hoiso.org.models import Unit
+
+    entries = user_scopes(request.user)
+    codes = dict(Unit.objects.filter(pk__in={e.unit_id for e in entries}).values_list("pk", "code"))
+    user = request.user
+    return {
+        "username": user.get_username(),
+        "full_name": getattr(user, "full_name", ""),
+        "phone": getattr(user, "phone", None),
+        "is_superuser": user.is_superuser,
+        "scopes": [
+            {"unit": codes.get(e.unit_id, ""), "role": e.role_code, "permissions": sorted(e.perms)}
+            for e in entries
+        ],
+    }
+
+
+@router.get("tokens/", response=list[TokenOut], url_name="token_list")
+def list_tokens(request: HttpRequest) -> list[PersonalToken]:
+    return list(selectors.token_list(request.user))
+
+
+@router.post("tokens/", response={201: TokenCreated}, url_name="token_create")
+def create_token(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str, object]]:
+    expires = timezone.now() + dt.timedelta(days=payload.days) if payload.days else None
+    token, raw = services.token_create(
+        actor=request.user, user=request.user, name=payload.name, expires_at=expires  # type: ignore[arg-type]
+    )
+    data = TokenOut.from_orm(token).dict()
+    data["token"] = raw
+    return 201, data
+
+
+@router.delete("tokens/{token_id}", response={204: None}, url_name="token_revoke")
+def revoke_token(request: HttpRequest, token_id: int) -> tuple[int, None]:
+    token = get_object_or_404(selectors.token_list(request.user), pk=token_id)
+    services.token_revoke(actor=request.user, token=token)
+    return 204, None

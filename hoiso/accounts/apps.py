@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountsConfig(AppConfig):
+    name = "hoiso.accounts"
+    label = "accounts"
+    verbose_name = _("Accounts")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from hoiso.accounts import services
+        from hoiso.accounts.seed import seed_roles
+        from hoiso.org.restructure import register_mover
+
+        # Role assignments on a unit that is merged or split follow the unit's successor.
+        register_mover(services.role_assignments_follow_restructure)
+        post_migrate.connect(seed_roles, sender=self)

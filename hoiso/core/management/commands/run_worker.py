@@ -1,0 +1,42 @@
+"""The background-task worker, with a heartbeat that /healthz reads."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from typing import Any
+
+from django.conf import settings
+from django.db import close_old_connections
+from django.utils import timezone
+from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
+
+from hoiso.core.models import WorkerHeartbeat
+
+
+def beat(name: str) -> None:
+    WorkerHeartbeat.objects.update_or_create(worker=name, defaults={"seen_at": timezone.now()})
+
+
+class Command(DbWorkerCommand):
+    help = "Runs queued background tasks (django-tasks database backend) and reports a heartbeat."
+
+    def handle(self, *args: Any, **options: Any) -> Any:
+        name = f"{socket.gethostname()}:{os.getpid()}"
+        stop = threading.Event()
+
+        def loop() -> None:
+            while not stop.is_set():
+                try:
+                    beat(name)
+                finally:
+                    close_old_connections()
+                stop.wait(settings.WORKER_HEARTBEAT_SECONDS)
+
+        thread = threading.Thread(target=loop, name="heartbeat", daemon=True)
+        thread.start()
+        try:
+            return super().handle(*args, **options)
+        finally:
+            stop.set()
