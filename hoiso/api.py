@@ -35,13 +35,18 @@ api = NinjaAPI(
 
 @api.exception_handler(PermissionDenied)
 def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-    return api.create_response(request, {"detail": _("You do not have permission to do this.")}, status=403)
+    return api.create_response(
+        request, {"detail": _("You do not have permission to do this.")}, status=403
+    )
 
 
 @api.exception_handler(ValidationError)
 def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     if hasattr(exc, "error_dict"):
-        errors = {field: [str(m) for e in errs for m in e.messages] for field, errs in exc.error_dict.items()}
+        errors = {
+            field: [str(m) for e in errs for m in e.messages]
+            for field, errs in exc.error_dict.items()
+        }
     else:
         errors = {"__all__": [str(m) for m in exc.messages]}
     return api.create_response(request, {"detail": errors}, status=422)

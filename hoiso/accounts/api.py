@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from hoiso.accounts import selectors, services
-from hoiso.accounts.models import PersonalToken
+from hoiso.accounts.models import PersonalToken, User
 from hoiso.core.access import user_scopes
 
 router = Router(tags=["accounts"])
@@ -74,18 +75,21 @@ def list_tokens(request: HttpRequest) -> list[PersonalToken]:
 
 
 @router.post("tokens/", response={201: TokenCreated}, url_name="token_create")
-def create_token(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str, object]]:
+def create_token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, object]]:
     expires = timezone.now() + dt.timedelta(days=payload.days) if payload.days else None
     token, raw = services.token_create(
-        actor=request.user, user=request.user, name=payload.name, expires_at=expires  # type: ignore[arg-type]
+        actor=request.user,
+        user=cast(User, request.user),
+        name=payload.name,
+        expires_at=expires,
     )
-    data = TokenOut.from_orm(token).dict()
+    data = TokenOut.from_orm(token).model_dump()
     data["token"] = raw
-    return 201, data
+    return Status(201, data)
 
 
 @router.delete("tokens/{token_id}", response={204: None}, url_name="token_revoke")
-def revoke_token(request: HttpRequest, token_id: int) -> tuple[int, None]:
+def revoke_token(request: HttpRequest, token_id: int) -> Status[None]:
     token = get_object_or_404(selectors.token_list(request.user), pk=token_id)
     services.token_revoke(actor=request.user, token=token)
-    return 204, None
+    return Status(204, None)

@@ -32,7 +32,9 @@ class UserForm(forms.Form):
     email = forms.EmailField(label=_("E-mail"), required=False)
     position = forms.CharField(label=_("Position"), max_length=150, required=False)
     password = forms.CharField(
-        label=_("Initial password"), widget=forms.PasswordInput, required=False,
+        label=_("Initial password"),
+        widget=forms.PasswordInput,
+        required=False,
         help_text=_("Leave empty to create an account that cannot log in yet."),
     )
     role = forms.ModelChoiceField(label=_("Role"), queryset=Role.objects.all())
@@ -66,5 +68,6 @@ class PasswordForm(forms.Form):
 
 class TokenForm(forms.Form):
     name = forms.CharField(label=_("What the token is for"), max_length=100)
-    days = forms.IntegerField(label=_("Valid for (days, empty = no expiry)"), required=False,
-                              min_value=1, max_value=3650)
+    days = forms.IntegerField(
+        label=_("Valid for (days, empty = no expiry)"), required=False, min_value=1, max_value=3650
+    )

@@ -12,7 +12,7 @@ from hoiso.core.tree import subtree_q
 from hoiso.core.vietnamese import fold
 
 
-def _visible_user_ids(user: Any, perm: str) -> QuerySet[RoleAssignment] | None:
+def _visible_user_ids(user: Any, perm: str) -> QuerySet[RoleAssignment, Any] | None:
     """Ids of users holding an assignment inside the actor's scope (None: everyone)."""
     if user.is_superuser:
         return None
@@ -33,10 +33,17 @@ def user_list(user: Any, *, q: str = "", perm: str = "accounts.view_user") -> Qu
     if q:
         folded = fold(q)
         qs = qs.filter(
-            Q(name_folded__contains=folded) | Q(username__icontains=q.strip()) | Q(phone__contains=q.strip())
+            Q(name_folded__contains=folded)
+            | Q(username__icontains=q.strip())
+            | Q(phone__contains=q.strip())
         )
     return qs.prefetch_related(
-        Prefetch("role_assignments", queryset=RoleAssignment.objects.filter(valid_to__isnull=True).select_related("role", "unit"))
+        Prefetch(
+            "role_assignments",
+            queryset=RoleAssignment.objects.filter(valid_to__isnull=True).select_related(
+                "role", "unit"
+            ),
+        )
     ).order_by("username")
 
 
@@ -51,7 +58,9 @@ def user_get(user: Any, *, pk: int, perm: str = "accounts.view_user") -> User:
 
 
 def user_assignments(target: User) -> QuerySet[RoleAssignment]:
-    return target.role_assignments.select_related("role", "unit", "created_by").order_by("-valid_to", "unit__path")
+    return target.role_assignments.select_related("role", "unit", "created_by").order_by(
+        "-valid_to", "unit__path"
+    )
 
 
 def token_list(user: Any) -> QuerySet[PersonalToken]:

@@ -52,7 +52,9 @@ def user_create(
         raise ValidationError({"username": _("The username %(u)s is taken.") % {"u": username}})
     phone = _clean_phone(phone)
     if phone and User.objects.filter(phone=phone).exists():
-        raise ValidationError({"phone": _("The phone number %(p)s is used by another account.") % {"p": phone}})
+        raise ValidationError(
+            {"phone": _("The phone number %(p)s is used by another account.") % {"p": phone}}
+        )
     user = User(
         username=username,
         full_name=nfc(full_name),
@@ -86,14 +88,26 @@ def user_update(
     """Change a user's contact details or (de)activate the login."""
     phone = _clean_phone(phone)
     if phone and User.objects.filter(phone=phone).exclude(pk=user.pk).exists():
-        raise ValidationError({"phone": _("The phone number %(p)s is used by another account.") % {"p": phone}})
-    before = {"full_name": user.full_name, "phone": user.phone, "email": user.email,
-              "position": user.position, "is_active": user.is_active}
+        raise ValidationError(
+            {"phone": _("The phone number %(p)s is used by another account.") % {"p": phone}}
+        )
+    before = {
+        "full_name": user.full_name,
+        "phone": user.phone,
+        "email": user.email,
+        "position": user.position,
+        "is_active": user.is_active,
+    }
     user.full_name, user.phone, user.email = nfc(full_name), phone, email.strip()
     user.position, user.is_active = position.strip(), is_active
     user.save()
-    after = {"full_name": user.full_name, "phone": user.phone, "email": user.email,
-             "position": user.position, "is_active": user.is_active}
+    after = {
+        "full_name": user.full_name,
+        "phone": user.phone,
+        "email": user.email,
+        "position": user.position,
+        "is_active": user.is_active,
+    }
     changed = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
     audit(actor=actor, action="user.update", obj=user, detail=changed)
     return user
@@ -115,14 +129,28 @@ def role_assign(
     if unit.valid_to is not None:
         raise ValidationError({"unit": _("Unit %(u)s is closed.") % {"u": unit.name}})
     today = timezone.localdate()
-    if RoleAssignment.objects.filter(user=user, role=role, unit=unit, valid_to__isnull=True).exists():
-        raise ValidationError(_("%(user)s already holds %(role)s at %(unit)s.") % {"user": user, "role": role, "unit": unit})
+    if RoleAssignment.objects.filter(
+        user=user, role=role, unit=unit, valid_to__isnull=True
+    ).exists():
+        raise ValidationError(
+            _("%(user)s already holds %(role)s at %(unit)s.")
+            % {"user": user, "role": role, "unit": unit}
+        )
     ra = RoleAssignment.objects.create(
-        user=user, role=role, unit=unit, valid_from=valid_from or today,
+        user=user,
+        role=role,
+        unit=unit,
+        valid_from=valid_from or today,
         created_by=actor if actor is not None and actor.is_authenticated else None,
     )
     forget_scopes(user)
-    audit(actor=actor, action="role.assign", obj=ra, unit=unit, detail={"user": user.username, "role": role.code})
+    audit(
+        actor=actor,
+        action="role.assign",
+        obj=ra,
+        unit=unit,
+        detail={"user": user.username, "role": role.code},
+    )
     return ra
 
 
@@ -132,8 +160,13 @@ def role_revoke(*, actor: Any, assignment: RoleAssignment) -> RoleAssignment:
     assignment.valid_to = timezone.localdate()
     assignment.save(update_fields=["valid_to"])
     forget_scopes(assignment.user)
-    audit(actor=actor, action="role.revoke", obj=assignment, unit=assignment.unit,
-          detail={"user": assignment.user.username, "role": assignment.role.code})
+    audit(
+        actor=actor,
+        action="role.revoke",
+        obj=assignment,
+        unit=assignment.unit,
+        detail={"user": assignment.user.username, "role": assignment.role.code},
+    )
     return assignment
 
 
@@ -143,7 +176,9 @@ def role_assignments_follow_restructure(
     """Mover: assignments on a closed unit move to its successor (the cadre keeps her work)."""
     moved = 0
     for old, new in unit_map.items():
-        moved += RoleAssignment.objects.filter(unit_id=old, valid_to__isnull=True).update(unit_id=new)
+        moved += RoleAssignment.objects.filter(unit_id=old, valid_to__isnull=True).update(
+            unit_id=new
+        )
     return [Holding(label=_("role assignments"), count=moved)]
 
 
@@ -163,7 +198,9 @@ def token_create(
     token = PersonalToken.objects.create(
         user=user, name=name, prefix=raw[:10], digest=_digest(raw), expires_at=expires_at
     )
-    audit(actor=actor, action="token.create", obj=token, detail={"user": user.username, "name": name})
+    audit(
+        actor=actor, action="token.create", obj=token, detail={"user": user.username, "name": name}
+    )
     return token, raw
 
 

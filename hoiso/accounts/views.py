@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -25,7 +25,7 @@ from hoiso.accounts.forms import (
     UserEditForm,
     UserForm,
 )
-from hoiso.accounts.models import RoleAssignment
+from hoiso.accounts.models import RoleAssignment, User
 from hoiso.core.access import require_perm, require_perm_at
 from hoiso.org.selectors import unit_list
 
@@ -38,18 +38,20 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
-def lockout_response(request: HttpRequest, credentials: Any, *args: Any, **kwargs: Any) -> HttpResponse:
+def lockout_response(
+    request: HttpRequest, original_response: Any, credentials: Any
+) -> HttpResponse:
     """What a locked-out login sees (django-axes calls this)."""
     from django.conf import settings
 
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    form = LoginForm(request)
-    form.add_error(
-        None,
-        _("Too many failed attempts. Login is locked for %(minutes)d minutes; try again later or ask your administrator.")
-        % {"minutes": minutes},
+    message = _(
+        "Too many failed attempts. Login is locked for %(minutes)d minutes; try again later or"
+        " ask your administrator."
+    ) % {"minutes": minutes}
+    return render(
+        request, "accounts/login.html", {"form": LoginForm(request), "locked": message}, status=429
     )
-    return render(request, "accounts/login.html", {"form": form, "locked": True}, status=429)
 
 
 @login_required
@@ -58,8 +60,11 @@ def user_list(request: HttpRequest) -> HttpResponse:
     users = selectors.user_list(request.user, q=q)[:200]
     from hoiso.core.access import has_perm
 
-    return render(request, "accounts/user_list.html",
-                  {"users": users, "q": q, "can_manage": has_perm(request.user, MANAGE)})
+    return render(
+        request,
+        "accounts/user_list.html",
+        {"users": users, "q": q, "can_manage": has_perm(request.user, MANAGE)},
+    )
 
 
 @login_required
@@ -73,8 +78,13 @@ def user_create(request: HttpRequest) -> HttpResponse:
         try:
             with transaction.atomic():
                 user = services.user_create(
-                    actor=request.user, username=d["username"], password=d["password"] or None,
-                    full_name=d["full_name"], phone=d["phone"], email=d["email"], position=d["position"],
+                    actor=request.user,
+                    username=d["username"],
+                    password=d["password"] or None,
+                    full_name=d["full_name"],
+                    phone=d["phone"],
+                    email=d["email"],
+                    position=d["position"],
                 )
                 services.role_assign(actor=request.user, user=user, role=d["role"], unit=d["unit"])
         except ValidationError as exc:
@@ -104,11 +114,18 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     edit = UserEditForm(
         request.POST if request.POST.get("form") == "edit" else None,
-        initial={"full_name": target.full_name, "phone": target.phone, "email": target.email,
-                 "position": target.position, "is_active": target.is_active},
+        initial={
+            "full_name": target.full_name,
+            "phone": target.phone,
+            "email": target.email,
+            "position": target.position,
+            "is_active": target.is_active,
+        },
     )
-    assign = AssignForm(request.POST if request.POST.get("form") == "assign" else None,
-                        units=unit_list(request.user))
+    assign = AssignForm(
+        request.POST if request.POST.get("form") == "assign" else None,
+        units=unit_list(request.user),
+    )
     password = PasswordForm(request.POST if request.POST.get("form") == "password" else None)
     if request.method == "POST":
         if not can_manage:
@@ -117,30 +134,47 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             if which == "edit" and edit.is_valid():
                 d = edit.cleaned_data
-                services.user_update(actor=request.user, user=target, full_name=d["full_name"],
-                                     phone=d["phone"], email=d["email"], position=d["position"],
-                                     is_active=d["is_active"])
+                services.user_update(
+                    actor=request.user,
+                    user=target,
+                    full_name=d["full_name"],
+                    phone=d["phone"],
+                    email=d["email"],
+                    position=d["position"],
+                    is_active=d["is_active"],
+                )
                 messages.success(request, _("Saved."))
                 return redirect("accounts:user_detail", pk=pk)
             if which == "assign" and assign.is_valid():
                 d = assign.cleaned_data
                 require_perm_at(request.user, MANAGE, d["unit"].path)
-                services.role_assign(actor=request.user, user=target, role=d["role"], unit=d["unit"])
+                services.role_assign(
+                    actor=request.user, user=target, role=d["role"], unit=d["unit"]
+                )
                 messages.success(request, _("Role assigned."))
                 return redirect("accounts:user_detail", pk=pk)
             if which == "password" and password.is_valid():
-                services.user_set_password(actor=request.user, user=target,
-                                           password=password.cleaned_data["password"])
+                services.user_set_password(
+                    actor=request.user, user=target, password=password.cleaned_data["password"]
+                )
                 messages.success(request, _("Password changed."))
                 return redirect("accounts:user_detail", pk=pk)
         except ValidationError as exc:
             form = {"edit": edit, "assign": assign, "password": password}.get(which or "", edit)
             _form_errors(form, exc)
-    return render(request, "accounts/user_detail.html", {
-        "target": target, "assignments": selectors.user_assignments(target), "edit": edit,
-        "assign": assign, "password": password, "can_manage": can_manage,
-        "history": target.history.select_related("history_user")[:20],  # type: ignore[attr-defined]
-    })
+    return render(
+        request,
+        "accounts/user_detail.html",
+        {
+            "target": target,
+            "assignments": selectors.user_assignments(target),
+            "edit": edit,
+            "assign": assign,
+            "password": password,
+            "can_manage": can_manage,
+            "history": target.history.select_related("history_user")[:20],
+        },
+    )
 
 
 @login_required
@@ -148,7 +182,9 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def assignment_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     require_perm(request.user, MANAGE)
     assignment = get_object_or_404(
-        RoleAssignment.objects.restrict(request.user, MANAGE).select_related("user", "unit", "role"),
+        RoleAssignment.objects.restrict(request.user, MANAGE).select_related(
+            "user", "unit", "role"
+        ),
         pk=pk,
     )
     services.role_revoke(actor=request.user, assignment=assignment)
@@ -165,11 +201,17 @@ def token_list(request: HttpRequest) -> HttpResponse:
         days = form.cleaned_data["days"]
         expires = timezone.now() + dt.timedelta(days=days) if days else None
         _token, raw = services.token_create(
-            actor=request.user, user=request.user, name=form.cleaned_data["name"], expires_at=expires
+            actor=request.user,
+            user=cast(User, request.user),
+            name=form.cleaned_data["name"],
+            expires_at=expires,
         )
         form = TokenForm()
-    return render(request, "accounts/tokens.html",
-                  {"form": form, "tokens": selectors.token_list(request.user), "raw": raw})
+    return render(
+        request,
+        "accounts/tokens.html",
+        {"form": form, "tokens": selectors.token_list(request.user), "raw": raw},
+    )
 
 
 @login_required

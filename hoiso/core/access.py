@@ -139,7 +139,10 @@ class RestrictedQuerySet(models.QuerySet[_M]):
 
 
 def get_scoped(
-    queryset: RestrictedQuerySet[_M], user: User | AnonymousUser, action: str = "view", **lookup: Any
+    queryset: RestrictedQuerySet[_M],
+    user: User | AnonymousUser,
+    action: str = "view",
+    **lookup: Any,
 ) -> _M:
     """One object the user may ``action``: 403 without the permission anywhere, 404 out of scope."""
     require_perm(user, perm_name(queryset.model, action))

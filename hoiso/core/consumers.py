@@ -1,4 +1,4 @@
-"""A minimal authenticated WebSocket: proves the ASGI stack serves sockets (used by /healthz tests)."""
+"""A minimal authenticated WebSocket: proves the ASGI stack serves sockets (tested)."""
 
 from __future__ import annotations
 

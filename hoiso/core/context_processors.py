@@ -32,7 +32,9 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         from hoiso.org.models import Unit
 
         entries = user_scopes(user)
-        names = dict(Unit.objects.filter(pk__in={e.unit_id for e in entries}).values_list("pk", "name"))
+        names = dict(
+            Unit.objects.filter(pk__in={e.unit_id for e in entries}).values_list("pk", "name")
+        )
         roles = dict(_role_names())
         scopes = [
             {"unit": names.get(e.unit_id, ""), "role": roles.get(e.role_code, e.role_code)}

@@ -19,7 +19,7 @@ def write_xlsx(
     ws = wb.create_sheet(title=title[:31] or "Sheet1")
     bold = Font(bold=True)
 
-    def cell(value: Any, font: Font | None = None) -> WriteOnlyCell:
+    def cell(value: Any, font: Font | None = None) -> Any:
         c = WriteOnlyCell(ws, value=value)
         if font is not None:
             c.font = font

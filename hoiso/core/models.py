@@ -9,12 +9,14 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hoiso.core.access import RestrictedQuerySet
+
 
 class AppendOnlyError(RuntimeError):
     """Raised on any attempt to change or remove an audit row."""
 
 
-class AuditQuerySet(models.QuerySet["AuditLog"]):
+class AuditQuerySet(RestrictedQuerySet["AuditLog"]):
     def update(self, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("the audit log is append-only")
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import tempfile
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -46,19 +46,23 @@ def healthz(request: HttpRequest) -> JsonResponse:
     try:
         beat = WorkerHeartbeat.objects.order_by("-seen_at").first()
         age = (timezone.now() - beat.seen_at).total_seconds() if beat else None
-        checks["worker"] = {"ok": beat is not None and age is not None and age <= limit.total_seconds(),
-                            "last_seen_seconds": age}
+        checks["worker"] = {
+            "ok": beat is not None and age is not None and age <= limit.total_seconds(),
+            "last_seen_seconds": age,
+        }
     except Exception as exc:  # noqa: BLE001
         checks["worker"] = {"ok": False, "error": str(exc)}
     try:
-        os.makedirs(settings.MEDIA_ROOT, exist_ok=True)
+        Path(settings.MEDIA_ROOT).mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=settings.MEDIA_ROOT, prefix=".healthz-"):
             pass
         checks["storage"] = {"ok": True}
     except OSError as exc:
         checks["storage"] = {"ok": False, "error": str(exc)}
     ok = all(bool(c["ok"]) for c in checks.values())
-    return JsonResponse({"status": "ok" if ok else "fail", "checks": checks}, status=200 if ok else 503)
+    return JsonResponse(
+        {"status": "ok" if ok else "fail", "checks": checks}, status=200 if ok else 503
+    )
 
 
 def _audit_filter(request: HttpRequest) -> tuple[AuditFilterForm, AuditFilter]:
@@ -73,8 +77,11 @@ def _audit_filter(request: HttpRequest) -> tuple[AuditFilterForm, AuditFilter]:
             unit = Unit.objects.filter(code=data["unit"].strip()).first()
             unit_path = unit.path if unit else "-"  # an unknown code matches nothing
         flt = AuditFilter(
-            user=data["user"], unit_path=unit_path, action=data["action"],
-            date_from=data["date_from"], date_to=data["date_to"],
+            user=data["user"],
+            unit_path=unit_path,
+            action=data["action"],
+            date_from=data["date_from"],
+            date_to=data["date_to"],
         )
     return form, flt
 
@@ -87,31 +94,52 @@ def audit_list_view(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("after", None)
     return render(
-        request, "core/audit_list.html",
+        request,
+        "core/audit_list.html",
         {"form": form, "page": page, "query": query.urlencode()},
     )
 
 
 @login_required
 def audit_export(request: HttpRequest) -> FileResponse:
-    form, flt = _audit_filter(request)
+    _form, flt = _audit_filter(request)
     qs = audit_list(request.user, flt)
     with transaction.atomic():
         audit(actor=request.user, action="audit.export", detail={"filter": request.GET.dict()})
     rows = (
         (
             timezone.localtime(r.at).strftime("%d/%m/%Y %H:%M:%S"),
-            r.actor_repr, r.action, r.object_type, r.object_id, r.object_repr,
-            r.unit.name if r.unit else "", r.ip or "", str(r.detail) if r.detail else "",
+            r.actor_repr,
+            r.action,
+            r.object_type,
+            r.object_id,
+            r.object_repr,
+            r.unit.name if r.unit else "",
+            r.ip or "",
+            str(r.detail) if r.detail else "",
         )
         for r in qs.iterator(chunk_size=2000)
     )
     out = write_xlsx(
         title=_("Audit log"),
-        subtitle=_("Exported %(when)s by %(user)s") % {
-            "when": timezone.localtime().strftime("%d/%m/%Y %H:%M"), "user": request.user.get_username()},
-        headers=[_("Time"), _("User"), _("Action"), _("Object type"), _("Object id"), _("Object"),
-                 _("Unit"), _("Source address"), _("Detail")],
+        subtitle=_("Exported %(when)s by %(user)s")
+        % {
+            "when": timezone.localtime().strftime("%d/%m/%Y %H:%M"),
+            "user": request.user.get_username(),
+        },
+        headers=[
+            _("Time"),
+            _("User"),
+            _("Action"),
+            _("Object type"),
+            _("Object id"),
+            _("Object"),
+            _("Unit"),
+            _("Source address"),
+            _("Detail"),
+        ],
         rows=rows,
     )
-    return FileResponse(out, as_attachment=True, filename=f"nhat-ky-{timezone.localdate():%Y%m%d}.xlsx")
+    return FileResponse(
+        out, as_attachment=True, filename=f"nhat-ky-{timezone.localdate():%Y%m%d}.xlsx"
+    )

@@ -58,7 +58,9 @@ class EventOut(Schema):
 
     @staticmethod
     def resolve_units(obj: UnitEvent) -> list[dict[str, str]]:
-        return [{"code": lk.unit.code, "name": lk.unit.name, "role": lk.role} for lk in obj.links.all()]
+        return [
+            {"code": lk.unit.code, "name": lk.unit.name, "role": lk.role} for lk in obj.links.all()
+        ]
 
 
 @router.get("", response=UnitPage, url_name="unit_list")
@@ -74,7 +76,9 @@ def list_units(
     """Units in the caller's scope; ``under=CODE`` keeps that unit's subtree. Paged by path."""
     limit = max(1, min(limit, 1000))
     root = selectors.unit_get(request.user, code=under) if under else None
-    qs = selectors.unit_list(request.user, under=root, q=q, level=level, include_closed=include_closed)
+    qs = selectors.unit_list(
+        request.user, under=root, q=q, level=level, include_closed=include_closed
+    )
     qs = qs.select_related("parent").order_by("path")
     if after:
         qs = qs.filter(path__gt=after)

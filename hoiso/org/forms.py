@@ -18,12 +18,12 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class UnitChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+class UnitChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.name} ({obj.code})"
 
 
-class UnitMultipleChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+class UnitMultipleChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.name} ({obj.code})"
 
@@ -33,10 +33,14 @@ class _ActForm(forms.Form):
         label=_("Effective date"), widget=DateInput(), initial=timezone.localdate
     )
     decision = forms.CharField(
-        label=_("Decision or resolution"), required=False, max_length=200,
+        label=_("Decision or resolution"),
+        required=False,
+        max_length=200,
         help_text=_("e.g. Nghị quyết số 1683/NQ-UBTVQH15"),
     )
-    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class RenameForm(_ActForm):
@@ -123,7 +127,9 @@ class CreateChildForm(forms.Form):
     code = forms.CharField(label=_("Code"), max_length=40)
     name = forms.CharField(label=_("Name"), max_length=200)
     level = forms.ModelChoiceField(label=_("Level"), queryset=Level.objects.none())
-    valid_from = forms.DateField(label=_("Established on"), widget=DateInput(), initial=timezone.localdate)
+    valid_from = forms.DateField(
+        label=_("Established on"), widget=DateInput(), initial=timezone.localdate
+    )
 
     def __init__(self, *args: Any, parent: Unit, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

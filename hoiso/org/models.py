@@ -1,4 +1,4 @@
-"""The organisation tree: levels, units with a materialised path, placements over time and lineage."""
+"""The organisation tree: levels, units with a materialised path, placements over time, lineage."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from hoiso.core.tree import path_ids, subtree_q
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+
 
 class Level(models.Model):
     """A level of the tree (Trung ương, Tỉnh, Xã/Phường, Chi hội, Tổ phụ nữ): data, not code."""
@@ -43,7 +44,9 @@ class UnitQuerySet(RestrictedQuerySet["Unit"]):
 
     def active(self, on: dt.date | None = None) -> UnitQuerySet:
         day = on or dt.date.today()
-        return self.filter(valid_from__lte=day).filter(Q(valid_to__isnull=True) | Q(valid_to__gt=day))
+        return self.filter(valid_from__lte=day).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gt=day)
+        )
 
     def ancestors_of(self, unit: Unit, include_self: bool = False) -> UnitQuerySet:
         ids = path_ids(unit.path)

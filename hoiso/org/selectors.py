@@ -114,9 +114,7 @@ def _valid_on(day: dt.date) -> Q:
 
 def placement_on(unit: Unit, day: dt.date) -> UnitPlacement | None:
     """Where the unit stood on ``day`` (None if it did not exist then)."""
-    return (
-        UnitPlacement.objects.filter(_valid_on(day), unit=unit).order_by("-valid_from").first()
-    )
+    return UnitPlacement.objects.filter(_valid_on(day), unit=unit).order_by("-valid_from").first()
 
 
 def unit_parent_on(unit: Unit, day: dt.date) -> Unit | None:

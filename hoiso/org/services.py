@@ -92,7 +92,13 @@ def _check_parent_level(level: Level, parent: Unit | None) -> None:
 
 
 def _event(
-    *, kind: str, effective_date: dt.date, actor: Any, decision: str, note: str, detail: dict[str, Any]
+    *,
+    kind: str,
+    effective_date: dt.date,
+    actor: Any,
+    decision: str,
+    note: str,
+    detail: dict[str, Any],
 ) -> UnitEvent:
     return UnitEvent.objects.create(
         kind=kind,
@@ -107,7 +113,7 @@ def _event(
 def _history(units: Sequence[Unit], actor: Any, *, reason: str, update: bool) -> None:
     """History rows for units written in bulk (signals do not see bulk writes)."""
     user = actor if actor is not None and actor.is_authenticated else None
-    Unit.history.bulk_history_create(  # type: ignore[attr-defined]
+    Unit.history.bulk_history_create(
         list(units), batch_size=2000, update=update, default_user=user, default_change_reason=reason
     )
 
@@ -146,7 +152,15 @@ def unit_create(
     """Establish one unit under ``parent`` (or a root when ``parent`` is None)."""
     units = units_bulk_create(
         actor=actor,
-        rows=[NewUnit(code=code, name=name, level=level, parent_code=parent.code if parent else None, address=address)],
+        rows=[
+            NewUnit(
+                code=code,
+                name=name,
+                level=level,
+                parent_code=parent.code if parent else None,
+                address=address,
+            )
+        ],
         valid_from=valid_from,
         decision=decision,
     )
@@ -169,7 +183,9 @@ def units_bulk_create(
     day = valid_from or dt.date.today()
     by_code: dict[str, Unit] = {}
     parent_codes = {r.parent_code for r in rows if r.parent_code}
-    existing = {u.code: u for u in Unit.objects.filter(code__in=parent_codes).select_related("level")}
+    existing = {
+        u.code: u for u in Unit.objects.filter(code__in=parent_codes).select_related("level")
+    }
     seen: set[str] = set()
     for row in rows:
         if row.code in seen:
@@ -225,7 +241,9 @@ def units_bulk_create(
                 )
             )
         batch = Unit.objects.bulk_create(batch, batch_size=2000)
-        if any(u.pk is None for u in batch):  # pragma: no cover - every supported backend returns ids
+        if any(
+            u.pk is None for u in batch
+        ):  # pragma: no cover - every supported backend returns ids
             raise RuntimeError("the database did not return the new unit ids")
         for unit in batch:
             parent_path = unit.parent.path if unit.parent is not None else ""
@@ -300,7 +318,9 @@ def unit_rename(
     unit._change_reason = _("renamed")  # type: ignore[attr-defined]
     unit.save(update_fields=["name", "name_folded"])
     audit(actor=actor, action="unit.rename", obj=unit, unit=unit, detail=event.detail)
-    return Preview(kind=event.kind, effective_date=effective_date, renamed=[(unit, old_name, new_name)])
+    return Preview(
+        kind=event.kind, effective_date=effective_date, renamed=[(unit, old_name, new_name)]
+    )
 
 
 # --- move -----------------------------------------------------------------------------------
@@ -378,7 +398,9 @@ def unit_move(
     new_parent = Unit.objects.select_related("level").get(pk=new_parent.pk)
     _check_move(unit, new_parent, effective_date)
     if unit.parent_id == new_parent.pk:
-        raise ValidationError(_("The unit is already under %(parent)s.") % {"parent": new_parent.name})
+        raise ValidationError(
+            _("The unit is already under %(parent)s.") % {"parent": new_parent.name}
+        )
     old_parent = unit.parent
     event = _event(
         kind=UnitEventKind.MOVE,
@@ -467,7 +489,10 @@ def unit_merge(
     if len(set(ids)) < 2:
         raise ValidationError(_("Choose at least two units to merge."), code="too_few")
     locked = {
-        u.pk: u for u in Unit.objects.select_for_update().select_related("level", "parent").filter(pk__in=ids)
+        u.pk: u
+        for u in Unit.objects.select_for_update()
+        .select_related("level", "parent")
+        .filter(pk__in=ids)
     }
     units = [locked[i] for i in ids]
     level = units[0].level
@@ -513,7 +538,8 @@ def unit_merge(
             ],
             valid_from=effective_date,
             decision=decision,
-            note=_("Established by merging %(names)s.") % {"names": ", ".join(u.name for u in units)},
+            note=_("Established by merging %(names)s.")
+            % {"names": ", ".join(u.name for u in units)},
         )[0]
         result.created.append(
             {"code": successor.code, "name": successor.name, "parent": home.name if home else ""}

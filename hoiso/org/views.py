@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -32,9 +33,7 @@ def unit_tree(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     results = list(selectors.unit_list(request.user, q=q)[:100]) if q else []
     roots = [] if q else selectors.unit_roots(request.user)
-    rows = [
-        {"unit": root, "children": list(selectors.unit_children(root))} for root in roots
-    ]
+    rows = [{"unit": root, "children": list(selectors.unit_children(root))} for root in roots]
     return render(request, "org/unit_tree.html", {"q": q, "results": results, "rows": rows})
 
 
@@ -72,8 +71,12 @@ def unit_create(request: HttpRequest, code: str) -> HttpResponse:
         data = form.cleaned_data
         try:
             unit = services.unit_create(
-                actor=request.user, code=data["code"], name=data["name"], level=data["level"],
-                parent=parent, valid_from=data["valid_from"],
+                actor=request.user,
+                code=data["code"],
+                name=data["name"],
+                level=data["level"],
+                parent=parent,
+                valid_from=data["valid_from"],
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -89,7 +92,12 @@ def _restructurable(user: Any, unit: Unit) -> None:
 
 
 def _act(
-    request: HttpRequest, unit: Unit, kind: str, form: Any, call: Any, template_context: dict[str, Any]
+    request: HttpRequest,
+    unit: Unit,
+    kind: str,
+    form: Any,
+    call: Any,
+    template_context: dict[str, Any],
 ) -> HttpResponse:
     """The wizard's two steps: POST without ``confirm`` shows the preview, with it runs."""
     context = {"unit": unit, "kind": kind, "form": form, **template_context}
@@ -126,28 +134,44 @@ def unit_restructure(request: HttpRequest, code: str, kind: str) -> HttpResponse
 
         return call
 
+    form: forms.Form
     if kind == "rename":
         form = RenameForm(request.POST or None, initial={"new_name": unit.name})
         d = form.cleaned_data if form.is_valid() else {}
-        call = run(services.unit_rename, unit=unit, new_name=d.get("new_name", ""),
-                   effective_date=d.get("effective_date"), decision=d.get("decision", ""),
-                   note=d.get("note", ""))
+        call = run(
+            services.unit_rename,
+            unit=unit,
+            new_name=d.get("new_name", ""),
+            effective_date=d.get("effective_date"),
+            decision=d.get("decision", ""),
+            note=d.get("note", ""),
+        )
         return _act(request, unit, kind, form, call, {})
     if kind == "move":
-        parents = selectors.unit_list(user).filter(level__rank__lt=unit.level.rank).exclude(
-            pk=unit.parent_id or 0
+        parents = (
+            selectors.unit_list(user)
+            .filter(level__rank__lt=unit.level.rank)
+            .exclude(pk=unit.parent_id or 0)
         )
         form = MoveForm(request.POST or None, parents=parents)
         d = form.cleaned_data if form.is_valid() else {}
         if d.get("new_parent") is not None:
             require_perm_at(user, RESTRUCTURE, d["new_parent"].path)
-        call = run(services.unit_move, unit=unit, new_parent=d.get("new_parent"),
-                   effective_date=d.get("effective_date"), decision=d.get("decision", ""),
-                   note=d.get("note", ""))
+        call = run(
+            services.unit_move,
+            unit=unit,
+            new_parent=d.get("new_parent"),
+            effective_date=d.get("effective_date"),
+            decision=d.get("decision", ""),
+            note=d.get("note", ""),
+        )
         return _act(request, unit, kind, form, call, {})
     if kind == "merge":
         candidates = (
-            selectors.unit_list(user).filter(level=unit.level).exclude(pk=unit.pk).order_by("name_folded")
+            selectors.unit_list(user)
+            .filter(level=unit.level)
+            .exclude(pk=unit.pk)
+            .order_by("name_folded")
         )
         form = MergeForm(request.POST or None, candidates=candidates)
         d = form.cleaned_data if form.is_valid() else {}
@@ -155,10 +179,16 @@ def unit_restructure(request: HttpRequest, code: str, kind: str) -> HttpResponse
         for other in others:
             _restructurable(user, other)
         absorb = d.get("mode") == MergeForm.MODE_ABSORB
-        call = run(services.unit_merge, sources=[unit, *others], target=unit if absorb else None,
-                   new_name=d.get("new_name", ""), new_code=d.get("new_code", ""),
-                   effective_date=d.get("effective_date"), decision=d.get("decision", ""),
-                   note=d.get("note", ""))
+        call = run(
+            services.unit_merge,
+            sources=[unit, *others],
+            target=unit if absorb else None,
+            new_name=d.get("new_name", ""),
+            new_code=d.get("new_code", ""),
+            effective_date=d.get("effective_date"),
+            decision=d.get("decision", ""),
+            note=d.get("note", ""),
+        )
         return _act(request, unit, kind, form, call, {})
     if kind == "split":
         children = list(selectors.unit_children(unit))
@@ -171,13 +201,20 @@ def unit_restructure(request: HttpRequest, code: str, kind: str) -> HttpResponse
         d = form.cleaned_data if form.is_valid() else {}
         if d:
             split_parts = [
-                services.SplitPart(code=d[f"part_{i}_code"], name=d[f"part_{i}_name"]) for i in range(parts)
+                services.SplitPart(code=d[f"part_{i}_code"], name=d[f"part_{i}_name"])
+                for i in range(parts)
             ]
             for child in children:
                 split_parts[int(d[f"child_{child.pk}"])].children.append(child)
-        call = run(services.unit_split, source=unit, parts=split_parts,
-                   holdings_to=int(d.get("holdings_to") or 0), effective_date=d.get("effective_date"),
-                   decision=d.get("decision", ""), note=d.get("note", ""))
+        call = run(
+            services.unit_split,
+            source=unit,
+            parts=split_parts,
+            holdings_to=int(d.get("holdings_to") or 0),
+            effective_date=d.get("effective_date"),
+            decision=d.get("decision", ""),
+            note=d.get("note", ""),
+        )
         return _act(request, unit, kind, form, call, {"parts": parts})
     raise Http404
 
@@ -203,13 +240,15 @@ def unit_import(request: HttpRequest) -> HttpResponse:
             importer = UnitImporter(actor=request.user)
             confirm = request.POST.get("confirm") == "1"
             skip_invalid = request.POST.get("skip_invalid") == "1"
-            report = run_import(importer, stashed_path(token), dry_run=not confirm,
-                                skip_invalid=skip_invalid)
+            report = run_import(
+                importer, stashed_path(token), dry_run=not confirm, skip_invalid=skip_invalid
+            )
             if confirm and report.committed:
-                messages.success(request, _("Imported %(count)d units.") % {"count": report.imported})
+                messages.success(
+                    request, _("Imported %(count)d units.") % {"count": report.imported}
+                )
                 return redirect("org:unit_tree")
         except FileError as exc:
             form.add_error(None, str(exc))
             token = ""
     return render(request, "org/unit_import.html", {"form": form, "report": report, "token": token})
-

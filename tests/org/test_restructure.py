@@ -27,9 +27,17 @@ def test_paths_and_subtree_queries(tree):
     assert tree.chapter_a1.path.startswith(tree.commune_a.path)
     under_a = Unit.objects.under(tree.commune_a)
     assert codes(under_a) == {"TN-PHOYEN", "TN-PHOYEN-CH1", "TN-PHOYEN-CH2", "TN-PHOYEN-CH1-T1"}
-    assert codes(Unit.objects.ancestors_of(tree.group_a1)) == {"TW", "TN", "TN-PHOYEN", "TN-PHOYEN-CH1"}
+    assert codes(Unit.objects.ancestors_of(tree.group_a1)) == {
+        "TW",
+        "TN",
+        "TN-PHOYEN",
+        "TN-PHOYEN-CH1",
+    }
     assert [u.code for u in selectors.unit_ancestors(tree.group_a1)] == [
-        "TW", "TN", "TN-PHOYEN", "TN-PHOYEN-CH1",
+        "TW",
+        "TN",
+        "TN-PHOYEN",
+        "TN-PHOYEN-CH1",
     ]
 
 
@@ -54,8 +62,12 @@ def test_merge_three_levels_moves_everything_and_keeps_history(tree, users):
     # every descendant now sits under the new commune, paths rewritten
     moved = Unit.objects.under(new, include_self=False)
     assert codes(moved) == {
-        "TN-PHOYEN-CH1", "TN-PHOYEN-CH2", "TN-PHOYEN-CH1-T1",
-        "TN-DAITU-CH1", "TN-DAITU-CH1-T1", "TN-DAITU-CH1-T2",
+        "TN-PHOYEN-CH1",
+        "TN-PHOYEN-CH2",
+        "TN-PHOYEN-CH1-T1",
+        "TN-DAITU-CH1",
+        "TN-DAITU-CH1-T1",
+        "TN-DAITU-CH1-T2",
     }
     for unit in moved:
         assert unit.path.startswith(new.path)
@@ -67,15 +79,28 @@ def test_merge_three_levels_moves_everything_and_keeps_history(tree, users):
     # history: before the merge date the tree is as it was
     group = Unit.objects.get(code="TN-DAITU-CH1-T1")
     assert [u.code for u in selectors.unit_ancestors_on(group, BEFORE)] == [
-        "TW", "TN", "TN-DAITU", "TN-DAITU-CH1",
+        "TW",
+        "TN",
+        "TN-DAITU",
+        "TN-DAITU-CH1",
     ]
     assert [u.code for u in selectors.unit_ancestors_on(group, AFTER)] == [
-        "TW", "TN", "TN-PHOYEN-MOI", "TN-DAITU-CH1",
+        "TW",
+        "TN",
+        "TN-PHOYEN-MOI",
+        "TN-DAITU-CH1",
     ]
-    assert selectors.unit_parent_on(Unit.objects.get(code="TN-DAITU-CH1"), BEFORE).code == "TN-DAITU"
-    assert selectors.unit_parent_on(Unit.objects.get(code="TN-DAITU-CH1"), AFTER).code == "TN-PHOYEN-MOI"
+    assert (
+        selectors.unit_parent_on(Unit.objects.get(code="TN-DAITU-CH1"), BEFORE).code == "TN-DAITU"
+    )
+    assert (
+        selectors.unit_parent_on(Unit.objects.get(code="TN-DAITU-CH1"), AFTER).code
+        == "TN-PHOYEN-MOI"
+    )
     assert codes(selectors.units_under_on(b, BEFORE)) == {
-        "TN-DAITU-CH1", "TN-DAITU-CH1-T1", "TN-DAITU-CH1-T2",
+        "TN-DAITU-CH1",
+        "TN-DAITU-CH1-T1",
+        "TN-DAITU-CH1-T2",
     }
     assert codes(selectors.units_under_on(b, AFTER)) == set()
     assert codes(selectors.units_under_on(new, BEFORE)) == set()  # did not exist yet
@@ -89,7 +114,9 @@ def test_merge_three_levels_moves_everything_and_keeps_history(tree, users):
 
 def test_merge_absorb_keeps_target(tree, users):
     services.unit_merge(
-        actor=users["admin"], sources=[tree.commune_a, tree.commune_b], target=tree.commune_a,
+        actor=users["admin"],
+        sources=[tree.commune_a, tree.commune_b],
+        target=tree.commune_a,
         effective_date=MERGE_DAY,
     )
     a = Unit.objects.get(pk=tree.commune_a.pk)
@@ -145,8 +172,12 @@ def test_split_sends_each_child_where_chosen(tree, users):
         actor=users["admin"],
         source=tree.commune_a,
         parts=[
-            services.SplitPart(code="TN-PY-BAC", name="Hội LHPN phường Phổ Yên Bắc", children=[ch1]),
-            services.SplitPart(code="TN-PY-NAM", name="Hội LHPN phường Phổ Yên Nam", children=[ch2]),
+            services.SplitPart(
+                code="TN-PY-BAC", name="Hội LHPN phường Phổ Yên Bắc", children=[ch1]
+            ),
+            services.SplitPart(
+                code="TN-PY-NAM", name="Hội LHPN phường Phổ Yên Nam", children=[ch2]
+            ),
         ],
         holdings_to=1,
         effective_date=MERGE_DAY,
@@ -178,24 +209,35 @@ def test_split_requires_every_child_assigned(tree):
 
 def test_move_with_descendants_and_cycle_refused(tree, users):
     services.unit_move(
-        actor=users["admin"], unit=tree.chapter_a1, new_parent=tree.commune_b, effective_date=MERGE_DAY
+        actor=users["admin"],
+        unit=tree.chapter_a1,
+        new_parent=tree.commune_b,
+        effective_date=MERGE_DAY,
     )
     group = Unit.objects.get(pk=tree.group_a1.pk)
     assert group.path.startswith(Unit.objects.get(pk=tree.commune_b.pk).path)
-    assert selectors.unit_parent_on(Unit.objects.get(pk=tree.chapter_a1.pk), BEFORE) == tree.commune_a
+    assert (
+        selectors.unit_parent_on(Unit.objects.get(pk=tree.chapter_a1.pk), BEFORE) == tree.commune_a
+    )
     with pytest.raises(ValidationError) as info:
         services.unit_move(
-            actor=None, unit=tree.commune_b, new_parent=Unit.objects.get(pk=tree.chapter_a1.pk),
+            actor=None,
+            unit=tree.commune_b,
+            new_parent=Unit.objects.get(pk=tree.chapter_a1.pk),
             effective_date=AFTER,
         )
     assert info.value.code in {"cycle", "level"}
 
 
 def test_move_before_an_earlier_change_is_refused(tree):
-    services.unit_move(actor=None, unit=tree.chapter_a1, new_parent=tree.commune_b, effective_date=AFTER)
+    services.unit_move(
+        actor=None, unit=tree.chapter_a1, new_parent=tree.commune_b, effective_date=AFTER
+    )
     with pytest.raises(ValidationError) as info:
         services.unit_move(
-            actor=None, unit=Unit.objects.get(pk=tree.chapter_a1.pk), new_parent=tree.commune_a,
+            actor=None,
+            unit=Unit.objects.get(pk=tree.chapter_a1.pk),
+            new_parent=tree.commune_a,
             effective_date=MERGE_DAY,
         )
     assert info.value.code == "date_order"
@@ -203,7 +245,9 @@ def test_move_before_an_earlier_change_is_refused(tree):
 
 def test_rename_keeps_old_name_in_lineage_and_history(tree, users):
     services.unit_rename(
-        actor=users["admin"], unit=tree.commune_b, new_name="Hội LHPN xã Đại Từ mới",
+        actor=users["admin"],
+        unit=tree.commune_b,
+        new_name="Hội LHPN xã Đại Từ mới",
         effective_date=MERGE_DAY,
     )
     unit = Unit.objects.get(pk=tree.commune_b.pk)

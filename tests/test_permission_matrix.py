@@ -1,0 +1,215 @@
+"""The access matrix, walked over every URL pattern and API route.
+
+For each route: anonymous → login redirect (UI) or 401 (API); a user lacking the permission →
+403; a commune-A cadre asking for commune B's object → 404; a provincial user → success. A route
+missing from MATRIX (and not listed as public) fails ``test_every_route_is_in_the_matrix``: a new
+view cannot ship without its row here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from hoiso.accounts import services as account_services
+from hoiso.accounts.models import RoleAssignment
+from tests.conftest import Tree, client_for
+
+# Routes anyone may reach, and Django's own admin (staff only, guarded by Django itself).
+PUBLIC = {
+    "accounts:login",
+    "accounts:logout",
+    "healthz",
+    "set_language",
+    "api:openapi-json",
+    "api:openapi-view",
+    "api:api-root",
+}  # api-root: ninja's bare /api/v1/ (no data)
+PUBLIC_PREFIXES = ("admin:",)
+
+
+@dataclass
+class Row:
+    """How to call one route: its args in scope and out of scope, and who is refused or let in."""
+
+    method: str = "get"
+    args: Callable[[Tree, dict[str, Any]], list[Any]] = lambda t, u: []
+    # args pointing at commune B's object, for the commune-A user of ``outsider``
+    out_of_scope: Callable[[Tree, dict[str, Any]], list[Any]] | None = None
+    outsider: str = "cadre_a"
+    denied: str | None = "member"  # a user lacking the permission (None: any logged-in user may)
+    allowed: str = "admin"
+    ok: int = 200
+    api: bool = False
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def code(attr: str) -> Callable[[Tree, dict[str, Any]], list[Any]]:
+    return lambda t, u: [getattr(t, attr).code]
+
+
+def restructure(kind: str, attr: str) -> Callable[[Tree, dict[str, Any]], list[Any]]:
+    return lambda t, u: [getattr(t, attr).code, kind]
+
+
+def assignment_of(user_key: str) -> Callable[[Tree, dict[str, Any]], list[Any]]:
+    return lambda t, u: [RoleAssignment.objects.get(user=u[user_key]).pk]
+
+
+def token_of(user_key: str) -> Callable[[Tree, dict[str, Any]], list[Any]]:
+    def make(t: Tree, u: dict[str, Any]) -> list[Any]:
+        token, _raw = account_services.token_create(actor=None, user=u[user_key], name="script")
+        return [token.pk]
+
+    return make
+
+
+MATRIX: dict[str, Row] = {
+    "core:home": Row(denied=None),
+    "core:audit_list": Row(denied="cadre_a", allowed="leader"),
+    "core:audit_export": Row(denied="cadre_a", allowed="leader"),
+    "org:unit_tree": Row(),
+    "org:unit_import": Row(denied="chapter_a1", allowed="province_cadre"),
+    "org:unit_detail": Row(args=code("commune_a"), out_of_scope=code("commune_b")),
+    "org:unit_children": Row(args=code("commune_a"), out_of_scope=code("commune_b")),
+    "org:unit_create": Row(
+        args=code("chapter_a1"),
+        out_of_scope=code("chapter_b1"),
+        denied="chapter_a1",
+        allowed="province_cadre",
+    ),
+    **{
+        f"org:unit_restructure#{kind}": Row(
+            args=restructure(kind, "commune_a"),
+            out_of_scope=restructure(kind, "chapter_b1"),
+            denied="cadre_a",
+            allowed="admin",
+        )
+        for kind in ("rename", "move", "merge", "split")
+    },
+    "accounts:user_list": Row(denied="chapter_a1"),
+    "accounts:user_create": Row(denied="cadre_a"),
+    "accounts:user_detail": Row(
+        args=lambda t, u: [u["cadre_a"].pk],
+        denied="chapter_a1",
+        out_of_scope=lambda t, u: [u["cadre_b"].pk],
+    ),
+    "accounts:assignment_revoke": Row(
+        method="post",
+        args=assignment_of("chapter_a1"),
+        out_of_scope=assignment_of("cadre_b"),
+        outsider="admin_a",
+        denied="cadre_a",
+        ok=302,
+    ),
+    "accounts:token_list": Row(denied=None),
+    "accounts:token_revoke": Row(
+        method="post", args=token_of("admin"), denied=None, out_of_scope=token_of("cadre_b"), ok=302
+    ),
+    "api:unit_list": Row(api=True),
+    "api:unit_detail": Row(api=True, args=code("commune_a"), out_of_scope=code("commune_b")),
+    "api:unit_lineage": Row(api=True, args=code("commune_a"), out_of_scope=code("commune_b")),
+    "api:unit_children": Row(api=True, args=code("commune_a"), out_of_scope=code("commune_b")),
+    "api:me": Row(api=True, denied=None),
+    "api:token_list": Row(api=True, denied=None),
+    "api:token_create": Row(api=True, method="post", denied=None, ok=201, data={"name": "ci"}),
+    "api:token_revoke": Row(
+        api=True,
+        method="delete",
+        args=token_of("admin"),
+        denied=None,
+        out_of_scope=token_of("cadre_b"),
+        ok=204,
+    ),
+}
+
+
+def all_route_names() -> set[str]:
+    names: set[str] = set()
+
+    def walk(patterns: list[Any], prefix: str) -> None:
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                ns = f"{prefix}{p.namespace}:" if p.namespace else prefix
+                walk(p.url_patterns, ns)
+            elif isinstance(p, URLPattern) and p.name:
+                names.add(prefix + p.name)
+
+    walk(get_resolver().url_patterns, "")
+    return names
+
+
+def matrix_route(key: str) -> str:
+    return key.split("#", 1)[0]
+
+
+def test_every_route_is_in_the_matrix() -> None:
+    covered = {matrix_route(k) for k in MATRIX} | PUBLIC
+    missing = {
+        n for n in all_route_names() if n not in covered and not n.startswith(PUBLIC_PREFIXES)
+    }
+    assert not missing, f"routes without an access-matrix row: {sorted(missing)}"
+
+
+def call(client: Client, row: Row, url: str) -> Any:
+    method = getattr(client, row.method)
+    if row.api and row.method in {"post", "put", "patch"}:
+        return method(url, data=row.data, content_type="application/json")
+    return method(url, data=row.data) if row.method == "post" else method(url)
+
+
+@pytest.fixture
+def people(users: dict[str, Any], tree: Tree) -> dict[str, Any]:
+    from tests.conftest import make_user
+
+    users["admin_a"] = make_user("quantri_phoyen", "admin", tree.commune_a)
+    return users
+
+
+@pytest.mark.parametrize("key", sorted(MATRIX))
+def test_anonymous(key: str, people: dict[str, Any], tree: Tree) -> None:
+    row = MATRIX[key]
+    url = reverse(matrix_route(key), args=row.args(tree, people))
+    response = call(Client(), row, url)
+    if row.api:
+        assert response.status_code == 401
+    else:
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("accounts:login"))
+
+
+@pytest.mark.parametrize("key", sorted(k for k, r in MATRIX.items() if r.denied))
+def test_without_permission_403(key: str, people: dict[str, Any], tree: Tree) -> None:
+    row = MATRIX[key]
+    url = reverse(matrix_route(key), args=row.args(tree, people))
+    assert row.denied is not None
+    assert call(client_for(people[row.denied]), row, url).status_code == 403
+
+
+@pytest.mark.parametrize("key", sorted(k for k, r in MATRIX.items() if r.out_of_scope))
+def test_other_subtree_404(key: str, people: dict[str, Any], tree: Tree) -> None:
+    row = MATRIX[key]
+    assert row.out_of_scope is not None
+    url = reverse(matrix_route(key), args=row.out_of_scope(tree, people))
+    assert call(client_for(people[row.outsider]), row, url).status_code == 404
+
+
+@pytest.mark.parametrize("key", sorted(MATRIX))
+def test_provincial_user_allowed(key: str, people: dict[str, Any], tree: Tree) -> None:
+    row = MATRIX[key]
+    url = reverse(matrix_route(key), args=row.args(tree, people))
+    response = call(client_for(people[row.allowed]), row, url)
+    assert response.status_code == row.ok, getattr(response, "content", b"")[:500]
+
+
+def test_bearer_token_reaches_the_api(people: dict[str, Any]) -> None:
+    _token, raw = account_services.token_create(actor=None, user=people["cadre_a"], name="script")
+    client = Client()
+    ok = client.get(reverse("api:me"), HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert ok.status_code == 200 and ok.json()["username"] == "canbo_phoyen"
+    assert client.get(reverse("api:me"), HTTP_AUTHORIZATION="Bearer hs_wrong").status_code == 401
