@@ -1,4 +1,4 @@
-"""Browser tests: Playwright driving Debian's Chromium (/usr/bin/chromium), never a downloaded one."""
+"""Browser tests: Debian's Chromium (/usr/bin/chromium), not a downloaded build."""
 
 from __future__ import annotations
 
