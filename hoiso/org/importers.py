@@ -65,9 +65,13 @@ class UnitImporter(Importer):
         self.decision = decision
         self.note = note
         self._levels: dict[str, Level] = {}
-        for level in Level.objects.all():
+        levels = list(Level.objects.all())
+        for level in levels:
             self._levels[header_key(level.code)] = level
-            self._levels.setdefault(header_key(level.name), level)
+        for level in levels:
+            # "Xã/Phường" answers to "xa phuong", "Xã" and "Phường" (a code always wins).
+            for spelling in (level.name, *level.name.split("/")):
+                self._levels.setdefault(header_key(spelling), level)
         # Every code seen in the file, valid row or not, to explain a child's missing parent.
         self._rows_by_code: dict[str, int] = {}
 
@@ -104,7 +108,7 @@ class UnitImporter(Importer):
             problems.append(
                 (
                     "level",
-                    _("Unknown level “%(level)s”; use one of: %(levels)s.")
+                    _("Unknown level «%(level)s»; use one of: %(levels)s.")
                     % {"level": level_text, "levels": known},
                 )
             )

@@ -36,7 +36,7 @@ def date_argument(text: str) -> dt.date:
         day = None
     if day is None:
         raise argparse.ArgumentTypeError(
-            _("“%(value)s” is not a date (dd/mm/yyyy).") % {"value": text}
+            _("«%(value)s» is not a date (dd/mm/yyyy).") % {"value": text}
         )
     return day
 
