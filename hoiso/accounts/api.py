@@ -12,7 +12,6 @@ from ninja import Router, Schema, Status
 
 from hoiso.accounts import selectors, services
 from hoiso.accounts.models import PersonalToken, User
-from hoiso.core.access import user_scopes
 
 router = Router(tags=["accounts"])
 
@@ -52,10 +51,6 @@ class TokenCreated(TokenOut):
 
 @router.get("me", response=MeOut, url_name="me")
 def me(request: HttpRequest) -> dict[str, object]:
-    from hoiso.org.models import Unit
-
-    entries = user_scopes(request.user)
-    codes = dict(Unit.objects.filter(pk__in={e.unit_id for e in entries}).values_list("pk", "code"))
     user = request.user
     return {
         "username": user.get_username(),
@@ -63,8 +58,8 @@ def me(request: HttpRequest) -> dict[str, object]:
         "phone": getattr(user, "phone", None),
         "is_superuser": user.is_superuser,
         "scopes": [
-            {"unit": codes.get(e.unit_id, ""), "role": e.role_code, "permissions": sorted(e.perms)}
-            for e in entries
+            {"unit": s["unit_code"], "role": s["role"], "permissions": s["permissions"]}
+            for s in selectors.scope_summary(user)
         ],
     }
 

@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from hoiso.core.access import has_perm, user_scopes
+from hoiso.core.access import has_perm
 
 # Modules appear here only once they exist; each is shown to users holding its permission.
 NAV: list[tuple[str, Any, str]] = [
@@ -27,23 +27,9 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         for name, label, perm in NAV
         if has_perm(user, perm)
     ]
-    scopes = []
+    scopes: list[dict[str, Any]] = []
     if not user.is_superuser:
-        from hoiso.org.models import Unit
+        from hoiso.accounts.selectors import scope_summary
 
-        entries = user_scopes(user)
-        names = dict(
-            Unit.objects.filter(pk__in={e.unit_id for e in entries}).values_list("pk", "name")
-        )
-        roles = dict(_role_names())
-        scopes = [
-            {"unit": names.get(e.unit_id, ""), "role": roles.get(e.role_code, e.role_code)}
-            for e in entries
-        ]
+        scopes = [{"unit": s["unit_name"], "role": s["role_name"]} for s in scope_summary(user)]
     return {"nav_items": items, "user_scopes": scopes}
-
-
-def _role_names() -> list[tuple[str, str]]:
-    from hoiso.accounts.models import Role
-
-    return list(Role.objects.values_list("code", "name"))

@@ -66,7 +66,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def _audit_filter(request: HttpRequest) -> tuple[AuditFilterForm, AuditFilter]:
-    from hoiso.org.models import Unit
+    from hoiso.org.selectors import unit_list
 
     form = AuditFilterForm(request.GET or None)
     flt = AuditFilter()
@@ -74,7 +74,11 @@ def _audit_filter(request: HttpRequest) -> tuple[AuditFilterForm, AuditFilter]:
         data = form.cleaned_data
         unit_path = ""
         if data["unit"]:
-            unit = Unit.objects.filter(code=data["unit"].strip()).first()
+            unit = (
+                unit_list(request.user, include_closed=True)
+                .filter(code=data["unit"].strip())
+                .first()
+            )
             unit_path = unit.path if unit else "-"  # an unknown code matches nothing
         flt = AuditFilter(
             user=data["user"],

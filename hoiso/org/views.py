@@ -106,10 +106,8 @@ def _act(
             if request.POST.get("confirm") == "1":
                 result = call(preview=False)
                 messages.success(request, _("Done: the change is recorded in the unit's lineage."))
-                target = unit
-                if result.created:
-                    target = Unit.objects.get(code=result.created[0]["code"])
-                return redirect("org:unit_detail", code=target.code)
+                code = result.created[0]["code"] if result.created else unit.code
+                return redirect("org:unit_detail", code=code)
             context["preview"] = call(preview=True)
         except ValidationError as exc:
             form.add_error(None, exc)
