@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "channels",
     "django_htmx",
+    "ninja",
     "django_tasks",
     "django_tasks_db",
     "simple_history",
