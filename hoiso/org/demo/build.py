@@ -127,12 +127,10 @@ def build_demo_province(seed: int = 2026) -> int:
         user = account_services.user_create(
             actor=None,
             username=login.username,
-            password=None,
+            password=DEMO_PASSWORD,
             full_name=_demo_full_name(login),
             phone=login.phone,
         )
-        user.set_password(DEMO_PASSWORD)
-        user.save(update_fields=["password"])
         account_services.role_assign(
             actor=None,
             user=user,
@@ -141,15 +139,13 @@ def build_demo_province(seed: int = 2026) -> int:
             valid_from=dt.date(2025, 7, 1),
         )
     if not User.objects.filter(username="admin").exists():
-        admin = account_services.user_create(
+        account_services.user_create(
             actor=None,
             username="admin",
-            password=None,
+            password=DEMO_PASSWORD,
             full_name="Quản trị hệ thống",
             is_superuser=True,
         )
-        admin.set_password(DEMO_PASSWORD)
-        admin.save(update_fields=["password"])
     return len(created)
 
 
