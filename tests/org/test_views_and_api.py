@@ -1,4 +1,4 @@
-"""The tree in the UI and the API: search, create with bad input, import through the preview, API."""
+"""The tree in the UI and the API: search, create, import through the preview, API paging."""
 
 from __future__ import annotations
 
