@@ -179,7 +179,7 @@ def role_assignments_follow_restructure(
         moved += RoleAssignment.objects.filter(unit_id=old, valid_to__isnull=True).update(
             unit_id=new
         )
-    return [Holding(label=_("role assignments"), count=moved)]
+    return [Holding(key="role_assignments", label=_("role assignments"), count=moved)]
 
 
 def _digest(raw: str) -> str:

@@ -14,8 +14,9 @@ from typing import Any, Protocol
 
 @dataclass(frozen=True)
 class Holding:
-    """A count of things a mover moves, for the preview and the event detail."""
+    """A count of things a mover moves: ``key`` is stored in the event, ``label`` is shown."""
 
+    key: str
     label: str
     count: int
 

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from hoiso.core.audit import audit
 from hoiso.core.tree import child_path, path_depth, subtree_q
@@ -85,7 +86,10 @@ def _check_parent_level(level: Level, parent: Unit | None) -> None:
         return
     if parent.level.rank >= level.rank:
         raise ValidationError(
-            _("A %(level)s cannot be placed under %(parent)s (%(parent_level)s).")
+            _(
+                "A unit of level %(level)s cannot be placed under %(parent)s"
+                " (level %(parent_level)s)."
+            )
             % {"level": level.name, "parent": parent.name, "parent_level": parent.level.name},
             code="level",
         )
@@ -290,7 +294,9 @@ def units_bulk_create(
         obj=first,
         unit=first.parent if first is not None else None,
         object_type="org.unit",
-        object_repr=first.name if first else _("%(count)d units") % {"count": len(created)},
+        object_repr=first.name
+        if first
+        else ngettext("%(count)d unit", "%(count)d units", len(created)) % {"count": len(created)},
         detail={"codes": [u.code for u in created[:50]], "count": len(created), "event": event.pk},
     )
     return created
@@ -513,7 +519,10 @@ def unit_merge(
         _check_active(u, effective_date)
         if u.level_id != level.pk:
             raise ValidationError(
-                _("Only units of the same level can be merged (%(a)s is a %(la)s, %(b)s a %(lb)s).")
+                _(
+                    "Only units of the same level can be merged: %(a)s is at level %(la)s,"
+                    " %(b)s at level %(lb)s."
+                )
                 % {"a": units[0].name, "la": level.name, "b": u.name, "lb": u.level.name},
                 code="level",
             )
@@ -578,7 +587,7 @@ def unit_merge(
         {
             "target": successor.code,
             "descendants": result.descendants,
-            "holdings": {h.label: h.count for h in result.holdings},
+            "holdings": {h.key: h.count for h in result.holdings},
         }
     )
     event.save(update_fields=["detail"])
@@ -637,7 +646,7 @@ def unit_split(
     missing = [c.name for pk, c in children.items() if pk not in assigned]
     if missing:
         raise ValidationError(
-            _("Say where these units go: %(names)s.") % {"names": ", ".join(missing)},
+            _("Choose the new unit for each of: %(names)s.") % {"names": ", ".join(missing)},
             code="unassigned",
         )
     result = Preview(kind=UnitEventKind.SPLIT, effective_date=effective_date)
@@ -688,7 +697,7 @@ def unit_split(
         {
             "targets": [u.code for u in new_units],
             "descendants": result.descendants,
-            "holdings": {h.label: h.count for h in result.holdings},
+            "holdings": {h.key: h.count for h in result.holdings},
         }
     )
     event.save(update_fields=["detail"])

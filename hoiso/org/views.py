@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from hoiso.core.access import has_perm_at, require_perm, require_perm_at
@@ -243,7 +244,11 @@ def unit_import(request: HttpRequest) -> HttpResponse:
             )
             if confirm and report.committed:
                 messages.success(
-                    request, _("Imported %(count)d units.") % {"count": report.imported}
+                    request,
+                    ngettext(
+                        "Imported %(count)d unit.", "Imported %(count)d units.", report.imported
+                    )
+                    % {"count": report.imported},
                 )
                 return redirect("org:unit_tree")
         except FileError as exc:

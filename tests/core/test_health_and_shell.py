@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import threading
 
 import pytest
 from channels.testing.websocket import WebsocketCommunicator
@@ -30,7 +32,6 @@ def test_healthz_fails_without_a_worker_and_passes_with_one(client, db):
 
 @pytest.mark.django_db(transaction=True)
 def test_websocket_refuses_anonymous_and_answers_users():
-    from asgiref.sync import async_to_sync
     from django.test import Client
 
     from hoiso.accounts.services import user_create
@@ -55,7 +56,20 @@ def test_websocket_refuses_anonymous_and_answers_users():
         assert await member.receive_json_from() == {"type": "pong"}
         await member.disconnect()
 
-    async_to_sync(scenario)()
+    # A fresh thread with its own loop: Playwright's sync API may hold a loop in this one.
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(scenario())
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the test thread below
+            errors.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=60)
+    if errors:
+        raise errors[0]
 
 
 def test_vietnamese_by_default_english_switchable(users):

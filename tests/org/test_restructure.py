@@ -6,7 +6,6 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext
 
 from hoiso.accounts.models import RoleAssignment
 from hoiso.core.models import AuditLog
@@ -76,7 +75,7 @@ def test_merge_three_levels_moves_everything_and_keeps_history(tree, users):
     assert result.descendants == 6
     # open work follows: the cadre of B now holds her role at the new commune
     assert RoleAssignment.objects.get(user=cadre_b).unit_id == new.pk
-    assert {h.label: h.count for h in result.holdings}[gettext("role assignments")] == 2
+    assert {h.key: h.count for h in result.holdings}["role_assignments"] == 2
     # history: before the merge date the tree is as it was
     group = Unit.objects.get(code="TN-DAITU-CH1-T1")
     assert [u.code for u in selectors.unit_ancestors_on(group, BEFORE)] == [
