@@ -114,6 +114,13 @@ def user_update(
 
 
 @transaction.atomic
+def user_record_view(*, actor: Any, user: User) -> None:
+    """A profile with personal data (phone, e-mail) was shown: the read is audited."""
+    unit = next(iter(ra.unit for ra in user.role_assignments.all()), None)
+    audit(actor=actor, action="user.view", obj=user, unit=unit)
+
+
+@transaction.atomic
 def user_set_password(*, actor: Any, user: User, password: str) -> None:
     validate_password(password, user)
     user.set_password(password)

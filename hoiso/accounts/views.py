@@ -162,6 +162,7 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             form = {"edit": edit, "assign": assign, "password": password}.get(which or "", edit)
             _form_errors(form, exc)
+    services.user_record_view(actor=request.user, user=target)
     return render(
         request,
         "accounts/user_detail.html",

@@ -108,3 +108,9 @@ def test_create_token_command_prints_a_working_token(users, capsys):
     raw = capsys.readouterr().out.strip().splitlines()[-1]
     response = Client().get(reverse("api:me"), HTTP_AUTHORIZATION=f"Bearer {raw}")
     assert response.json()["username"] == "canbo_daitu"
+
+
+def test_viewing_a_profile_is_audited(users):
+    client_for(users["admin"]).get(reverse("accounts:user_detail", args=[users["cadre_b"].pk]))
+    row = AuditLog.objects.get(action="user.view", object_id=str(users["cadre_b"].pk))
+    assert row.actor == users["admin"] and row.unit is not None
