@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "hoiso.core",
     "hoiso.org",
     "hoiso.accounts",
+    "hoiso.members",
 ]
 
 MIDDLEWARE = [

@@ -16,4 +16,5 @@ class AccountsConfig(AppConfig):
 
         # Role assignments on a unit that is merged or split follow the unit's successor.
         register_mover(services.role_assignments_follow_restructure)
-        post_migrate.connect(seed_roles, sender=self)
+        # Every app's post_migrate: permissions of apps after this one exist only later.
+        post_migrate.connect(seed_roles, dispatch_uid="hoiso.accounts.seed_roles")

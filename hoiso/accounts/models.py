@@ -52,6 +52,14 @@ class Role(models.Model):
     name = models.CharField(_("name"), max_length=100)
     description = models.TextField(_("description"), blank=True)
     permissions = models.ManyToManyField(Permission, blank=True, verbose_name=_("permissions"))
+    self_only = models.BooleanField(
+        _("own records only"),
+        default=False,
+        help_text=_("The role's permissions apply to the holder's own records, not to the unit."),
+    )
+    # Permissions the product's seed has granted so far: a new version adds only what it never
+    # granted before, so permissions an admin removed stay removed.
+    seed_granted = models.JSONField(default=list, blank=True, editable=False)
 
     class Meta:
         ordering = ["name"]

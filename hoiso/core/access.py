@@ -37,6 +37,8 @@ class ScopeEntry:
     unit_path: str
     role_code: str
     perms: frozenset[str]
+    # A self-only role (Hội viên) grants its permissions on the user's own records alone.
+    self_only: bool = False
 
 
 def user_scopes(user: User | AnonymousUser) -> list[ScopeEntry]:
@@ -63,6 +65,7 @@ def user_scopes(user: User | AnonymousUser) -> list[ScopeEntry]:
             perms=frozenset(
                 f"{p.content_type.app_label}.{p.codename}" for p in ra.role.permissions.all()
             ),
+            self_only=ra.role.self_only,
         )
         for ra in rows
     ]
@@ -94,11 +97,21 @@ def has_perm(user: User | AnonymousUser, perm: str) -> bool:
 
 def scope_paths(user: User | AnonymousUser, perm: str) -> list[str]:
     """The unit paths under which the user holds ``perm``, none lying under another."""
-    return collapse_paths([e.unit_path for e in user_scopes(user) if perm in e.perms])
+    return collapse_paths(
+        [e.unit_path for e in user_scopes(user) if perm in e.perms and not e.self_only]
+    )
+
+
+def holds_self_only(user: User | AnonymousUser, perm: str) -> bool:
+    """Whether the user holds ``perm`` through a self-only role (her own records)."""
+    return any(perm in e.perms and e.self_only for e in user_scopes(user))
 
 
 def has_perm_at(user: User | AnonymousUser, perm: str, unit_path: str) -> bool:
-    """Whether the user holds ``perm`` at the unit with this path (or above it)."""
+    """Whether the user holds ``perm`` at the unit with this path (or above it).
+
+    Self-only roles never hold a permission at a unit.
+    """
     if not user.is_authenticated or not user.is_active:
         return False
     if user.is_superuser:
@@ -122,7 +135,9 @@ class RestrictedQuerySet(models.QuerySet[_M]):
     """A queryset that can be narrowed to what a user may see: ``restrict(user, action)``.
 
     Models say where their unit path lives with ``scope_path_field`` ("path" on Unit,
-    "unit__path" on most others).
+    "unit__path" on most others), optionally more paths that also give sight of a row
+    (``scope_extra_path_fields``: a transfer is seen from both units), and who owns a row for
+    self-only roles (``scope_owner_field``: a member sees her own profile).
     """
 
     def restrict(self, user: User | AnonymousUser, action: str = "view") -> RestrictedQuerySet[_M]:
@@ -131,11 +146,17 @@ class RestrictedQuerySet(models.QuerySet[_M]):
         if user.is_superuser:
             return self
         perm = perm_name(self.model, action)
-        paths = scope_paths(user, perm)
-        if not paths:
+        fields = [
+            getattr(self.model, "scope_path_field", "unit__path"),
+            *getattr(self.model, "scope_extra_path_fields", ()),
+        ]
+        conditions = [subtree_q(p, f) for p in scope_paths(user, perm) for f in fields]
+        owner = getattr(self.model, "scope_owner_field", None)
+        if owner and holds_self_only(user, perm):
+            conditions.append(Q(**{owner: user}))
+        if not conditions:
             return self.none()
-        field: str = getattr(self.model, "scope_path_field", "unit__path")
-        return self.filter(reduce(operator.or_, (subtree_q(p, field) for p in paths)))
+        return self.filter(reduce(operator.or_, conditions))
 
 
 def get_scoped(
