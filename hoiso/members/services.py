@@ -327,7 +327,7 @@ def transfer_send(
     *, actor: Any, member: Member, to_unit: Unit, reason: str, date: dt.date
 ) -> Transfer:
     """Send a member to another unit; she stays counted here until the receiver accepts."""
-    member = Member.objects.select_for_update().select_related("unit").get(pk=member.pk)
+    member = Member.objects.select_for_update(of=("self",)).select_related("unit").get(pk=member.pk)
     _check_unit(to_unit)
     if not member.is_current:
         raise ValidationError(_("Only an active member can be transferred."))
@@ -359,7 +359,9 @@ def transfer_send(
 def transfer_decide(*, actor: Any, transfer: Transfer, accept: bool, note: str = "") -> Transfer:
     """The receiving unit accepts (the member moves) or refuses (she stays)."""
     transfer = (
-        Transfer.objects.select_for_update().select_related("member", "to_unit").get(pk=transfer.pk)
+        Transfer.objects.select_for_update(of=("self",))
+        .select_related("member", "to_unit")
+        .get(pk=transfer.pk)
     )
     if transfer.state != TransferState.PENDING:
         raise ValidationError(_("This transfer was already decided."))
@@ -460,7 +462,7 @@ def _commune_of(unit: Unit) -> Unit:
 @transaction.atomic
 def card_issue(*, actor: Any, member: Member, on: dt.date | None = None) -> Member:
     """Give a member her card number (province-commune-serial) and a fresh verification token."""
-    member = Member.objects.select_for_update().select_related("unit").get(pk=member.pk)
+    member = Member.objects.select_for_update(of=("self",)).select_related("unit").get(pk=member.pk)
     if not member.is_current:
         raise ValidationError(_("Only an active member can hold a card."))
     commune = _commune_of(member.unit)

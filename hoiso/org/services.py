@@ -413,7 +413,11 @@ def unit_move(
     note: str = "",
 ) -> Preview:
     """Move a unit with all its descendants under another parent."""
-    unit = Unit.objects.select_for_update().select_related("level", "parent").get(pk=unit.pk)
+    unit = (
+        Unit.objects.select_for_update(of=("self",))
+        .select_related("level", "parent")
+        .get(pk=unit.pk)
+    )
     new_parent = Unit.objects.select_related("level").get(pk=new_parent.pk)
     _check_move(unit, new_parent, effective_date)
     if unit.parent_id == new_parent.pk:
@@ -509,7 +513,7 @@ def unit_merge(
         raise ValidationError(_("Choose at least two units to merge."), code="too_few")
     locked = {
         u.pk: u
-        for u in Unit.objects.select_for_update()
+        for u in Unit.objects.select_for_update(of=("self",))
         .select_related("level", "parent")
         .filter(pk__in=ids)
     }
@@ -622,7 +626,11 @@ def unit_split(
 
     What hangs directly on A (members, role assignments) goes to part ``holdings_to``.
     """
-    source = Unit.objects.select_for_update().select_related("level", "parent").get(pk=source.pk)
+    source = (
+        Unit.objects.select_for_update(of=("self",))
+        .select_related("level", "parent")
+        .get(pk=source.pk)
+    )
     _check_active(source, effective_date)
     if len(parts) < 2:
         raise ValidationError(_("A split needs at least two resulting units."), code="too_few")

@@ -1,0 +1,121 @@
+"""Folded text search: one interface, a backend per database. Callers never write backend SQL.
+
+A text index covers one folded column (``fold()`` output: lower case ASCII words). A query
+matches rows where every query term is the start of a word of the column ("nguyen thi hoa"
+finds "Nguyễn Thị Hoà", "hoa" also finds "Hoàng"). SQLite answers from an FTS5 table kept in
+step by triggers; PostgreSQL from a trigram GIN index used by a word-start regular expression.
+The migration operation ``TextIndex`` creates and removes either.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, TypeVar
+
+from django.db import connection, models
+from django.db.migrations.operations.base import Operation
+from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
+
+from hoiso.core.vietnamese import search_terms
+
+_M = TypeVar("_M", bound=models.Model)
+_TERM = re.compile(r"^[a-z0-9]+$")
+
+
+def fts_table(table: str, column: str) -> str:
+    return f"{table}_{column}_fts"
+
+
+def _clean_terms(query: str) -> list[str]:
+    terms = []
+    for term in search_terms(query):
+        term = re.sub(r"[^a-z0-9]", "", term)
+        if term and _TERM.match(term):
+            terms.append(term)
+    return terms
+
+
+def folded_match(qs: QuerySet[_M], column: str, query: str) -> QuerySet[_M]:
+    """Rows of ``qs`` whose folded ``column`` has a word starting with every term of ``query``."""
+    terms = _clean_terms(query)
+    if not terms:
+        return qs
+    table = qs.model._meta.db_table
+    if connection.vendor == "sqlite":
+        match = " AND ".join(f'"{t}"*' for t in terms)
+        fts = connection.ops.quote_name(fts_table(table, column))
+        sub = RawSQL(f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s", [match])
+        return qs.filter(pk__in=sub)
+    condition = Q()
+    for term in terms:
+        condition &= Q(**{f"{column}__regex": rf"(^| ){term}"})
+    return qs.filter(condition)
+
+
+class TextIndex(Operation):
+    """Migration operation: the search index of one folded column, for the current backend."""
+
+    reversible = True
+    reduces_to_sql = False
+
+    def __init__(self, model_name: str, column: str) -> None:
+        self.model_name = model_name
+        self.column = column
+
+    def state_forwards(self, app_label: str, state: Any) -> None:
+        pass
+
+    def _table(self, app_label: str, apps: Any) -> str:
+        return str(apps.get_model(app_label, self.model_name)._meta.db_table)
+
+    def database_forwards(
+        self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
+    ) -> None:
+        table = self._table(app_label, to_state.apps)
+        col = self.column
+        vendor = schema_editor.connection.vendor
+        if vendor == "sqlite":
+            fts = fts_table(table, col)
+            schema_editor.execute(
+                f'CREATE VIRTUAL TABLE "{fts}" USING fts5("{col}", content="{table}", '
+                f"content_rowid=\"id\", tokenize='unicode61')"
+            )
+            add = f'INSERT INTO "{fts}"(rowid, "{col}") VALUES (new.id, new."{col}");'
+            schema_editor.execute(
+                f'CREATE TRIGGER "{fts}_ai" AFTER INSERT ON "{table}" BEGIN {add} END'
+            )
+            remove = (
+                f'INSERT INTO "{fts}"("{fts}", rowid, "{col}") '
+                f"VALUES ('delete', old.id, old.\"{col}\");"
+            )
+            schema_editor.execute(
+                f'CREATE TRIGGER "{fts}_ad" AFTER DELETE ON "{table}" BEGIN {remove} END'
+            )
+            schema_editor.execute(
+                f'CREATE TRIGGER "{fts}_au" AFTER UPDATE OF "{col}" ON "{table}" '
+                f"BEGIN {remove} {add} END"
+            )
+            schema_editor.execute(f'INSERT INTO "{fts}"("{fts}") VALUES (\'rebuild\')')
+        elif vendor == "postgresql":
+            schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+            schema_editor.execute(
+                f'CREATE INDEX "{table}_{col}_trgm" ON "{table}" USING gin ("{col}" gin_trgm_ops)'
+            )
+
+    def database_backwards(
+        self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
+    ) -> None:
+        table = self._table(app_label, from_state.apps)
+        col = self.column
+        vendor = schema_editor.connection.vendor
+        if vendor == "sqlite":
+            fts = fts_table(table, col)
+            for suffix in ("ai", "ad", "au"):
+                schema_editor.execute(f'DROP TRIGGER IF EXISTS "{fts}_{suffix}"')
+            schema_editor.execute(f'DROP TABLE IF EXISTS "{fts}"')
+        elif vendor == "postgresql":
+            schema_editor.execute(f'DROP INDEX IF EXISTS "{table}_{col}_trgm"')
+
+    def describe(self) -> str:
+        return f"Text search index on {self.model_name}.{self.column}"

@@ -1,0 +1,196 @@
+"""Every scoped read of the member registry: the filtered list, one profile, transfers."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from hoiso.core.access import get_scoped, has_perm, require_perm
+from hoiso.core.search import folded_match
+from hoiso.core.tree import subtree_q
+from hoiso.members.choices import INDICATORS, SENSITIVE_FIELDS
+from hoiso.members.models import DuesPayment, Member, Transfer, TransferState
+from hoiso.org.models import Unit
+
+SENSITIVE_PERM = "members.view_sensitive_member"
+AGE_BANDS = {
+    "18-30": (18, 30),
+    "31-45": (31, 45),
+    "46-60": (46, 60),
+    "61+": (61, 200),
+    "<18": (0, 17),
+}
+
+
+@dataclass
+class MemberFilter:
+    """The list's filters; every field optional. Sensitive ones need the permission."""
+
+    unit: Unit | None = None
+    q: str = ""
+    status: list[str] = field(default_factory=list)
+    member_type: str = ""
+    age_band: str = ""
+    join_year: int | None = None
+    dues_paid: bool | None = None  # this year
+    card_issued: bool | None = None
+    indicators: dict[str, bool | None] = field(default_factory=dict)
+    sensitive: dict[str, str] = field(default_factory=dict)  # field -> value
+    dues_year: int | None = None
+
+
+def member_queryset(
+    user: Any, flt: MemberFilter, *, today: dt.date | None = None
+) -> QuerySet[Member]:
+    """Members the user may see, filtered; no ordering applied."""
+    require_perm(user, "members.view_member")
+    today = today or timezone.localdate()
+    qs: QuerySet[Member] = Member.objects.restrict(user, "view")
+    if flt.unit is not None:
+        qs = qs.filter(subtree_q(flt.unit.path, "unit__path"))
+    if flt.q:
+        qs = _search(qs, flt.q)
+    if flt.status:
+        qs = qs.filter(status__in=flt.status)
+    if flt.member_type:
+        qs = qs.filter(member_type=flt.member_type)
+    if flt.age_band in AGE_BANDS:
+        low, high = AGE_BANDS[flt.age_band]
+        qs = qs.filter(birth_year__gte=today.year - high, birth_year__lte=today.year - low)
+    if flt.join_year:
+        qs = qs.filter(join_year=flt.join_year)
+    if flt.dues_paid is not None:
+        year = flt.dues_year or today.year
+        paid = Exists(DuesPayment.objects.filter(member=OuterRef("pk"), year=year))
+        qs = qs.filter(paid) if flt.dues_paid else qs.exclude(paid)
+    if flt.card_issued is not None:
+        qs = (
+            qs.filter(card_status="issued") if flt.card_issued else qs.exclude(card_status="issued")
+        )
+    for name, value in flt.indicators.items():
+        if name in INDICATORS:
+            qs = qs.filter(**{f"{name}__isnull": True} if value is None else {name: value})
+    if flt.sensitive:
+        if not has_perm(user, SENSITIVE_PERM):
+            raise PermissionError("sensitive filters need the permission")
+        from hoiso.members.services import sensitive_index
+
+        for name, wanted in flt.sensitive.items():
+            if name in SENSITIVE_FIELDS and wanted:
+                qs = qs.filter(**{f"{name}_idx": sensitive_index(name, wanted)})
+    return qs
+
+
+def _search(qs: QuerySet[Member], query: str) -> QuerySet[Member]:
+    """Name (with or without diacritics), phone or card number."""
+    text = query.strip()
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if digits and len(digits) >= 4 and len(digits) >= len(text.replace(" ", "")) - 1:
+        if digits.startswith("84") and len(digits) == 11:
+            digits = "0" + digits[2:]
+        return qs.filter(Q(phone__startswith=digits) | Q(card_number__contains=digits))
+    if "-" in text and any(ch.isdigit() for ch in text):
+        return qs.filter(card_number__iexact=text)
+    return folded_match(qs, "name_folded", text)
+
+
+@dataclass
+class MemberPage:
+    items: list[Member]
+    next_cursor: str | None
+    prev_cursor: str | None
+
+
+def _encode(member: Member) -> str:
+    raw = json.dumps([member.name_sort, member.pk]).encode()
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+def _decode(cursor: str) -> tuple[str, int] | None:
+    try:
+        name_sort, pk = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return str(name_sort), int(pk)
+    except (ValueError, TypeError):
+        return None
+
+
+def member_page(
+    user: Any, flt: MemberFilter, *, cursor: str | None, size: int = 50, backwards: bool = False
+) -> MemberPage:
+    """One page in Vietnamese name order (given name first), keyset-paged: no OFFSET."""
+    qs = member_queryset(user, flt).select_related("unit")
+    key = _decode(cursor) if cursor else None
+    if key is not None:
+        name_sort, pk = key
+        if backwards:
+            qs = qs.filter(Q(name_sort__lt=name_sort) | Q(name_sort=name_sort, pk__lt=pk))
+        else:
+            qs = qs.filter(Q(name_sort__gt=name_sort) | Q(name_sort=name_sort, pk__gt=pk))
+    order = ["-name_sort", "-pk"] if backwards else ["name_sort", "pk"]
+    items = list(qs.order_by(*order)[: size + 1])
+    more = len(items) > size
+    items = items[:size]
+    if backwards:
+        items.reverse()
+        return MemberPage(
+            items=items,
+            next_cursor=_encode(items[-1]) if items else None,
+            prev_cursor=_encode(items[0]) if more and items else None,
+        )
+    return MemberPage(
+        items=items,
+        next_cursor=_encode(items[-1]) if more and items else None,
+        prev_cursor=_encode(items[0]) if key is not None and items else None,
+    )
+
+
+def member_get(user: Any, pk: int, action: str = "view") -> Member:
+    """One member: 403 without the permission anywhere, 404 outside the user's scope."""
+    return get_scoped(
+        Member.objects.select_related("unit", "unit__level", "user"), user, action, pk=pk
+    )
+
+
+def member_of_user(user: Any) -> Member:
+    """The member record of the logged-in member (self-service)."""
+    member = (
+        Member.objects.filter(user=user).select_related("unit").first()
+        if user.is_authenticated
+        else None
+    )
+    if member is None:
+        raise Http404
+    return member
+
+
+def transfer_list(
+    user: Any, *, unit: Unit | None = None, pending_only: bool = False
+) -> QuerySet[Transfer]:
+    """Transfers seen from either side within the user's scope."""
+    require_perm(user, "members.transfer_member")
+    qs = Transfer.objects.restrict(user, "members.transfer_member").select_related(
+        "member", "from_unit", "to_unit", "sent_by", "decided_by"
+    )
+    if unit is not None:
+        qs = qs.filter(
+            subtree_q(unit.path, "from_unit__path") | subtree_q(unit.path, "to_unit__path")
+        )
+    if pending_only:
+        qs = qs.filter(state=TransferState.PENDING)
+    return qs
+
+
+def transfer_get(user: Any, pk: int) -> Transfer:
+    return get_scoped(
+        Transfer.objects.select_related("member", "from_unit", "to_unit"),
+        user,
+        "members.transfer_member",
+        pk=pk,
+    )
