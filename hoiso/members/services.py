@@ -174,7 +174,8 @@ def duplicate_error(other: Member) -> ValidationError:
     )
 
 
-def _apply(member: Member, clean: Clean) -> None:
+def apply_input(member: Member, clean: Clean) -> None:
+    """Copy a validated profile onto a member (encrypting what must be); no save."""
     data = clean.data
     member.full_name = clean.full_name
     member.name_folded = fold(clean.full_name)
@@ -239,7 +240,7 @@ def member_create(
     if other is not None:
         raise duplicate_error(other)
     member = Member(unit=unit, status=Status.ACTIVE, status_date=data.join_date, source=source)
-    _apply(member, clean)
+    apply_input(member, clean)
     member._change_reason = _("registered")  # type: ignore[attr-defined]
     member.save()
     audit(actor=actor, action="member.create", obj=member, unit=unit)
@@ -256,7 +257,7 @@ def member_update(*, actor: Any, member: Member, data: MemberInput) -> Member:
         if other is not None:
             raise duplicate_error(other)
     before = {f: getattr(member, f) for f in ("full_name", "phone", "member_type", "join_date")}
-    _apply(member, clean)
+    apply_input(member, clean)
     member._change_reason = _("profile edited")  # type: ignore[attr-defined]
     member.save()
     changed = sorted(k for k, v in before.items() if getattr(member, k) != v)
@@ -599,7 +600,7 @@ def self_update(
             raise ValidationError({name: _("This field is changed through a request.")})
         setattr(data, name, value)
     clean = clean_member(data)
-    _apply(member, clean)
+    apply_input(member, clean)
     member.self_updated_at = timezone.now()
     member._change_reason = _("updated by the member")  # type: ignore[attr-defined]
     member.save()
