@@ -227,3 +227,5 @@ LOGGING = {
 # --- domain ---------------------------------------------------------------------------------
 # Size of a page in lists; lists use keyset pagination, never OFFSET at depth.
 PAGE_SIZE = env_int("PAGE_SIZE", 50)
+# Scheme and host printed in QR codes (member cards): the address the public reaches us at.
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the system (Debian) packages Hội Số needs, idempotently.
 #
-#   scripts/system-deps.sh              default groups: base + ocr
+#   scripts/system-deps.sh              default groups: base + ocr + pdf
 #   scripts/system-deps.sh postgres     default groups + postgres (server for `make test-postgres`)
 #   scripts/system-deps.sh --only ocr   just the named groups
 #   scripts/system-deps.sh --list       print the groups and their packages, install nothing
@@ -12,12 +12,15 @@
 #   ocr       Tesseract with the Vietnamese and English models, Ghostscript, unpaper, pngquant:
 #             what the OCRmyPDF Python package calls (documents module)
 #   postgres  PostgreSQL server (initdb, pg_ctl, postgres under /usr/lib/postgresql/*/bin)
+#   pdf       Pango, PangoFT2 and HarfBuzz-subset: what WeasyPrint loads (member cards, PDF
+#             out); the fonts with Vietnamese glyphs come from the base group
 #
 # Behaviour
 #   * Checks with dpkg first; when everything is installed it prints nothing and touches no
 #     network, so a second run is fast and works offline.
 #   * Runs `apt-get update` only when something is missing (and the package lists are not fresh).
-#   * Packages of optional groups (ocr) that have no install candidate are skipped with a warning.
+#   * Packages of optional groups (ocr, pdf) that have no install candidate are skipped with a
+#     warning.
 #   * Needs root: uses sudo when not root; with neither it prints what to install and exits 0
 #     (exits 1 when CI=true, where a missing package would only fail later and less clearly).
 #   * HOISO_SKIP_SYSTEM_DEPS=1 skips everything (for machines whose packages are managed elsewhere).
@@ -29,7 +32,7 @@ if [[ "${HOISO_SKIP_SYSTEM_DEPS:-0}" == 1 ]]; then
   exit 0
 fi
 
-DEFAULT_GROUPS=(base ocr)
+DEFAULT_GROUPS=(base ocr pdf)
 
 # One entry per requirement. "a|b" means any one of them will do (the first with an install
 # candidate is installed when none is present).
@@ -38,7 +41,7 @@ group_packages() {
     base) echo "gettext chromium fonts-noto-core|fonts-dejavu-core" ;;
     ocr) echo "tesseract-ocr tesseract-ocr-eng tesseract-ocr-vie ghostscript unpaper pngquant" ;;
     postgres) echo "postgresql" ;;
-    # Hook for the PDF module (WeasyPrint needs Pango); add "pdf" to DEFAULT_GROUPS when it lands:
+    # WeasyPrint (member cards, PDF out) needs Pango; fonts come from the base group.
     pdf) echo "libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0" ;;
     *) return 1 ;;
   esac
