@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("hoiso.core.urls")),
     path("org/", include("hoiso.org.urls")),
     path("accounts/", include("hoiso.accounts.urls")),
+    path("members/", include("hoiso.members.urls")),
     path("api/v1/", api.urls),
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -57,6 +57,11 @@ def restructure(kind: str, attr: str) -> Callable[[Tree, dict[str, Any]], list[A
     return lambda t, u: [getattr(t, attr).code, kind]
 
 
+def obj(key: str) -> Callable[[Tree, dict[str, Any]], list[Any]]:
+    """The pk of an object the ``people`` fixture made."""
+    return lambda t, u: [u[key].pk]
+
+
 def assignment_of(user_key: str) -> Callable[[Tree, dict[str, Any]], list[Any]]:
     return lambda t, u: [RoleAssignment.objects.get(user=u[user_key]).pk]
 
@@ -111,6 +116,42 @@ MATRIX: dict[str, Row] = {
     "accounts:token_revoke": Row(
         method="post", args=token_of("admin"), denied=None, out_of_scope=token_of("cadre_b"), ok=302
     ),
+    # members (member_a sits in commune A, member_b in commune B)
+    "members:member_list": Row(denied="nobody"),
+    "members:member_create": Row(denied="member"),
+    "members:member_detail": Row(
+        args=obj("member_a"), out_of_scope=obj("member_b"), denied="nobody"
+    ),
+    "members:member_edit": Row(args=obj("member_a"), out_of_scope=obj("member_b"), denied="leader"),
+    **{
+        f"members:{name}": Row(
+            method="post",
+            args=obj("member_a"),
+            out_of_scope=obj("member_b"),
+            denied="leader",
+            ok=302,
+        )
+        for name in ("member_status", "member_indicators", "member_consent", "member_enable_login")
+    },
+    "members:member_transfer": Row(
+        args=obj("member_a"), out_of_scope=obj("member_b"), denied="leader"
+    ),
+    "members:transfer_list": Row(denied="chapter_a1"),
+    "members:transfer_decide": Row(
+        method="post",
+        args=obj("transfer_a"),
+        out_of_scope=obj("transfer_b"),
+        denied="leader",
+        ok=302,
+        data={"decision": "accept"},
+    ),
+    "members:unit_options": Row(denied="leader"),
+    "members:dues": Row(denied="leader"),
+    "members:request_list": Row(denied="leader"),
+    "members:request_decide": Row(
+        method="post", args=obj("request_a"), out_of_scope=obj("request_b"), denied="leader", ok=302
+    ),
+    "members:my_profile": Row(denied=None, allowed="member"),
     "api:unit_list": Row(api=True),
     "api:unit_detail": Row(api=True, args=code("commune_a"), out_of_scope=code("commune_b")),
     "api:unit_lineage": Row(api=True, args=code("commune_a"), out_of_scope=code("commune_b")),
@@ -168,7 +209,45 @@ def people(users: dict[str, Any], tree: Tree) -> dict[str, Any]:
     from tests.conftest import make_user
 
     users["admin_a"] = make_user("quantri_phoyen", "admin", tree.commune_a)
+    add_members(users, tree)
     return users
+
+
+def add_members(users: dict[str, Any], tree: Tree) -> None:
+    """A member in each commune, a pending transfer and a request on each side."""
+    import datetime as dt
+
+    from hoiso.members import services as member_services
+    from hoiso.members.models import ChangeRequest
+
+    def make(unit: Any, name: str) -> Any:
+        return member_services.member_create(
+            actor=None,
+            data=member_services.MemberInput(full_name=name, birth_date=dt.date(1985, 3, 5)),
+            unit=unit,
+        )
+
+    users["member_a"] = make(tree.chapter_a1, "Lê Thị Mai")
+    users["member_b"] = make(tree.chapter_b1, "Trần Thị Lan")
+    users["member_a"].user = users["member"]
+    users["member_a"].save(update_fields=["user"])
+    users["member_a2"] = make(tree.chapter_a1, "Vũ Thị Hương")
+    users["transfer_a"] = member_services.transfer_send(
+        actor=None,
+        member=users["member_a2"],
+        to_unit=tree.chapter_a2,
+        reason="Chuyển nhà",
+        date=dt.date(2026, 1, 5),
+    )
+    users["transfer_b"] = member_services.transfer_send(
+        actor=None,
+        member=users["member_b"],
+        to_unit=tree.group_b1,
+        reason="Chuyển nhà",
+        date=dt.date(2026, 1, 5),
+    )
+    users["request_a"] = ChangeRequest.objects.create(member=users["member_a"], changes={"t": "x"})
+    users["request_b"] = ChangeRequest.objects.create(member=users["member_b"], changes={"t": "x"})
 
 
 @pytest.mark.parametrize("key", sorted(MATRIX))

@@ -8,11 +8,12 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from hoiso.core.access import has_perm
+from hoiso.core.access import scope_paths
 
 # Modules appear here only once they exist; each is shown to users holding its permission.
 NAV: list[tuple[str, Any, str]] = [
     ("org:unit_tree", _("Organisation"), "org.view_unit"),
+    ("members:member_list", _("Members"), "members.view_member"),
     ("accounts:user_list", _("Users"), "accounts.view_user"),
     ("core:audit_list", _("Audit log"), "core.view_auditlog"),
 ]
@@ -22,11 +23,16 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    # A module shows when the user holds its permission over some unit (a self-only role,
+    # such as a member's, reaches her own records through "My profile" instead).
     items = [
         {"url": reverse(name), "label": label, "active": request.path.startswith(reverse(name))}
         for name, label, perm in NAV
-        if has_perm(user, perm)
+        if user.is_superuser or scope_paths(user, perm)
     ]
+    if getattr(user, "member", None) is not None:
+        url = reverse("members:my_profile")
+        items.insert(0, {"url": url, "label": _("My profile"), "active": request.path == url})
     scopes: list[dict[str, Any]] = []
     if not user.is_superuser:
         from hoiso.accounts.selectors import scope_summary

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -72,7 +74,7 @@ class CardStatus(models.TextChoices):
 
 
 # Sensitive fields (Law 91/2025): encrypted, with a keyed hash for filters and aggregates.
-SENSITIVE_FIELDS: dict[str, object] = {
+SENSITIVE_FIELDS: dict[str, Any] = {
     "ethnicity": _("Ethnicity"),
     "religion": _("Religion"),
     "party_member": _("Party member"),
@@ -82,7 +84,7 @@ SENSITIVE_FIELDS: dict[str, object] = {
 }
 
 # Digital-participation indicators (the 90% target).
-INDICATORS: dict[str, object] = {
+INDICATORS: dict[str, Any] = {
     "has_smartphone": _("Has a smartphone"),
     "vneid_level2": _("VNeID level 2 activated"),
     "uses_public_services": _("Uses online public services"),

@@ -194,3 +194,75 @@ def transfer_get(user: Any, pk: int) -> Transfer:
         "members.transfer_member",
         pk=pk,
     )
+
+
+def member_history(member: Member, *, sensitive: bool, limit: int = 50) -> list[dict[str, Any]]:
+    """Who changed what and when: each history record with its changed fields (before → after).
+
+    Encrypted columns are named but never shown; keyed hashes and derived columns are skipped.
+    """
+    records = list(
+        member.history.select_related("history_user").order_by("-history_date")[: limit + 1]
+    )
+    hidden = {f"{name}_idx" for name in SENSITIVE_FIELDS} | {"id_number_idx", "id_number_hint"}
+    rows: list[dict[str, Any]] = []
+    for newer, older in zip(records, [*records[1:], None], strict=False):
+        if len(rows) == limit:
+            break
+        changes = []
+        if older is not None:
+            for change in newer.diff_against(older).changes:
+                if change.field in hidden or change.field in ("card_version",):
+                    continue
+                if change.field.endswith("_enc"):
+                    changes.append({"field": change.field[:-4], "old": "•••", "new": "•••"})
+                else:
+                    changes.append({"field": change.field, "old": change.old, "new": change.new})
+        rows.append(
+            {
+                "when": newer.history_date,
+                "who": newer.history_user,
+                "reason": newer.history_change_reason or "",
+                "type": newer.get_history_type_display(),
+                "changes": changes,
+            }
+        )
+    return rows
+
+
+def unit_lookup(user: Any, q: str, *, limit: int = 20) -> list[Unit]:
+    """Receiving units for a transfer, searched by code or name across the whole tree.
+
+    A deliberate exception to subtree scoping: a member moving on marriage goes to a unit the
+    sender cannot see. Only unit names and codes are shown (they are public), and only to
+    users who may transfer members.
+    """
+    require_perm(user, "members.transfer_member")
+    from hoiso.core.vietnamese import fold
+
+    text = q.strip()
+    if len(text) < 2:
+        return []
+    qs = Unit.objects.filter(valid_to__isnull=True, level__rank__gte=2).select_related("parent")
+    exact = list(qs.filter(code__iexact=text)[:1])
+    if exact:
+        return exact
+    return list(qs.filter(name_folded__contains=fold(text)).order_by("name_folded")[:limit])
+
+
+def unit_for_transfer(user: Any, text: str) -> Unit | None:
+    """The unit a transfer form names: its code, or "Name (CODE)" as the picker fills it."""
+    require_perm(user, "members.transfer_member")
+    text = text.strip()
+    if text.endswith(")") and "(" in text:
+        text = text[text.rindex("(") + 1 : -1]
+    return Unit.objects.filter(code__iexact=text.strip(), valid_to__isnull=True).first()
+
+
+def dues_paid_ids(members: list[Member], year: int) -> set[int]:
+    """Which of these (already scoped) members paid the year's dues."""
+    return set(
+        DuesPayment.objects.filter(member__in=members, year=year).values_list(
+            "member_id", flat=True
+        )
+    )

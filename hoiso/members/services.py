@@ -626,3 +626,60 @@ def self_update(
 
 def replace(data: MemberInput, **changes: Any) -> MemberInput:
     return dataclasses.replace(data, **changes)
+
+
+@transaction.atomic
+def member_enable_login(*, actor: Any, member: Member, password: str) -> Any:
+    """Give a member a login (her phone number) with the self-only member role at her unit."""
+    from hoiso.accounts.models import Role
+    from hoiso.accounts.services import role_assign, user_create
+
+    member = Member.objects.select_for_update().select_related("unit").get(pk=member.pk)
+    if member.user_id:
+        raise ValidationError(_("This member can already log in."))
+    if not member.phone:
+        raise ValidationError({"phone": _("Record her phone number first: she logs in with it.")})
+    user = user_create(
+        actor=actor,
+        username=f"hv{member.pk}",
+        password=password,
+        full_name=member.full_name,
+        phone=member.phone,
+    )
+    role_assign(actor=actor, user=user, role=Role.objects.get(code="member"), unit=member.unit)
+    member.user = user
+    member.save(update_fields=["user", "updated_at"])
+    audit(actor=actor, action="member.enable_login", obj=member, unit=member.unit)
+    return user
+
+
+@transaction.atomic
+def change_request_decide(*, actor: Any, request: ChangeRequest, accept: bool) -> ChangeRequest:
+    """The chapter closes a member's request (changes themselves are made in the profile form)."""
+    request = ChangeRequest.objects.select_for_update().get(pk=request.pk)
+    if request.state != TransferState.PENDING:
+        raise ValidationError(_("This request was already decided."))
+    request.state = TransferState.ACCEPTED if accept else TransferState.REFUSED
+    request.decided_by = actor if actor is not None and actor.is_authenticated else None
+    request.decided_at = timezone.now()
+    request.save()
+    audit(
+        actor=actor,
+        action="member.change_request_decide",
+        obj=request.member,
+        unit=request.member.unit,
+        detail={"request": request.pk, "accept": accept},
+    )
+    return request
+
+
+@transaction.atomic
+def member_record_view(*, actor: Any, member: Member, sensitive: bool) -> None:
+    """A profile was shown: the read of personal data is audited (with or without sensitive)."""
+    audit(
+        actor=actor,
+        action="member.view",
+        obj=member,
+        unit=member.unit,
+        detail={"sensitive": sensitive},
+    )
