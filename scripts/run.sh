@@ -20,7 +20,7 @@ say "migrate"
 say "collectstatic"
 "$PY" manage.py collectstatic --noinput --verbosity 0
 say "demo province"
-"$PY" manage.py demo_province
+"$PY" manage.py demo_province --members "${DEMO_MEMBERS:-3000}"
 
 worker_pid=""
 server_pid=""

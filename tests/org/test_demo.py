@@ -37,3 +37,20 @@ def test_demo_province_shape_logins_and_second_run(db, capsys):
     count = Unit.objects.count()
     call_command("demo_province")
     assert Unit.objects.count() == count
+
+
+def test_demo_members_are_valid_realistic_and_deterministic(db, capsys):
+    from hoiso.members.models import Member
+    from hoiso.members.services import sensitive_values
+
+    call_command("demo_province", "--members", "60", "--seed", "5")
+    demo = Member.objects.filter(source="demo")
+    assert demo.count() == 61  # 60 and the self-service demo member
+    assert demo.filter(user__username="hoivien").exists()
+    names = sorted(demo.values_list("full_name", flat=True))
+    assert all(len(n.split()) >= 3 for n in names)
+    ethnicities = {sensitive_values(m)["ethnicity"] for m in demo.exclude(user__isnull=False)}
+    assert "Kinh" in ethnicities and len(ethnicities) >= 2
+    assert demo.filter(card_status="issued").exists()
+    call_command("demo_province", "--members", "60")
+    assert Member.objects.filter(source="demo").count() == 61  # a second run adds nothing

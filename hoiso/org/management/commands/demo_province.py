@@ -15,6 +15,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
+        parser.add_argument(
+            "--members",
+            type=int,
+            default=0,
+            help="add N realistic members (only when the province has none yet)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         created = build_demo_province(seed=options["seed"])
@@ -23,6 +29,15 @@ class Command(BaseCommand):
         else:
             self.stdout.write("Tỉnh minh họa đã có sẵn: không tạo thêm.")
         self.stdout.write(f"Tổng số đơn vị: {Unit.objects.count()}")
+        if options["members"]:
+            from hoiso.members.demo import build_demo_members
+            from hoiso.members.models import Member
+
+            if Member.objects.filter(source="demo").exists():
+                self.stdout.write("Hội viên minh họa đã có sẵn: không tạo thêm.")
+            else:
+                added = build_demo_members(options["members"], seed=options["seed"])
+                self.stdout.write(f"Đã tạo {added} hội viên minh họa.")
         self.stdout.write("")
         self.stdout.write(f"Tài khoản minh họa (mật khẩu chung: {DEMO_PASSWORD}):")
         for login in demo_logins():
