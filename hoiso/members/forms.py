@@ -263,3 +263,13 @@ class LoginForMemberForm(forms.Form):
         min_length=8,
         help_text=_("Tell it to the member; she logs in with her phone number."),
     )
+
+
+class PositionForm(forms.Form):
+    title = forms.CharField(
+        label=_("Position"),
+        max_length=100,
+        help_text=_("e.g. Chi hội trưởng, Chủ tịch Hội LHPN xã"),
+    )
+    start = forms.DateField(label=_("From"), widget=DateInput())
+    end = forms.DateField(label=_("To"), widget=DateInput(), required=False)

@@ -683,3 +683,52 @@ def member_record_view(*, actor: Any, member: Member, sensitive: bool) -> None:
         unit=member.unit,
         detail={"sensitive": sensitive},
     )
+
+
+@transaction.atomic
+def position_add(
+    *,
+    actor: Any,
+    member: Member,
+    title: str,
+    unit: Unit,
+    start: dt.date,
+    end: dt.date | None = None,
+) -> Any:
+    """A union position (Chi hội trưởng, Chủ tịch …) with its term."""
+    from hoiso.members.models import Position
+
+    title = nfc(title)
+    if not title:
+        raise ValidationError({"title": _("Name the position.")})
+    if end is not None and end < start:
+        raise ValidationError({"end": _("The term ends before it starts.")})
+    position = Position.objects.create(member=member, title=title, unit=unit, start=start, end=end)
+    audit(
+        actor=actor,
+        action="member.position",
+        obj=member,
+        unit=unit,
+        detail={
+            "title": title,
+            "start": start.isoformat(),
+            "end": end.isoformat() if end else None,
+        },
+    )
+    return position
+
+
+@transaction.atomic
+def position_end(*, actor: Any, position: Any, end: dt.date) -> Any:
+    if end < position.start:
+        raise ValidationError({"end": _("The term ends before it starts.")})
+    position.end = end
+    position.save(update_fields=["end"])
+    audit(
+        actor=actor,
+        action="member.position_end",
+        obj=position.member,
+        unit=position.unit,
+        detail={"title": position.title, "end": end.isoformat()},
+    )
+    return position

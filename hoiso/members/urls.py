@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/digital/", views.member_indicators, name="member_indicators"),
     path("<int:pk>/consent/", views.member_consent, name="member_consent"),
     path("<int:pk>/login/", views.member_enable_login, name="member_enable_login"),
+    path("<int:pk>/positions/", views.member_position, name="member_position"),
     path("<int:pk>/transfer/", views.member_transfer, name="member_transfer"),
     path("transfers/", views.transfer_list, name="transfer_list"),
     path("transfers/<int:pk>/decide/", views.transfer_decide, name="transfer_decide"),

@@ -24,6 +24,7 @@ from hoiso.members.forms import (
     IndicatorsForm,
     LoginForMemberForm,
     MemberForm,
+    PositionForm,
     SelfServiceForm,
     StatusForm,
     TransferForm,
@@ -146,6 +147,7 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 initial={name: tri_value(getattr(member, name)) for name in INDICATORS}
             ),
             "login_form": LoginForMemberForm() if can_change and not member.user_id else None,
+            "position_form": PositionForm(initial={"start": timezone.localdate()}),
         },
     )
 
@@ -262,6 +264,38 @@ def member_enable_login(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, " ".join(exc.messages))
     else:
         messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+    return redirect("members:member_detail", pk=member.pk)
+
+
+@login_required
+@require_POST
+def member_position(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a position (its unit is the member's), or end one with ``end_position``."""
+    member = _changeable(request, pk)
+    form = PositionForm(request.POST)
+    try:
+        if request.POST.get("end_position"):
+            position = member.positions.filter(pk=request.POST["end_position"]).first()
+            if position is not None:
+                services.position_end(
+                    actor=request.user, position=position, end=timezone.localdate()
+                )
+        elif form.is_valid():
+            d = form.cleaned_data
+            services.position_add(
+                actor=request.user,
+                member=member,
+                title=d["title"],
+                unit=member.unit,
+                start=d["start"],
+                end=d["end"],
+            )
+        else:
+            messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+            return redirect("members:member_detail", pk=member.pk)
+        messages.success(request, _("Saved."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
     return redirect("members:member_detail", pk=member.pk)
 
 

@@ -270,3 +270,22 @@ def test_status_change_with_reason(users, tree):
     )
     member.refresh_from_db()
     assert member.status == "deceased" and member.status_date == dt.date(2026, 2, 1)
+
+
+def test_positions_with_terms(users, tree):
+    member = make_member(tree.chapter_a1, "Lê Thị Mai")
+    client = client_for(users["cadre_a"])
+    client.post(
+        reverse("members:member_position", args=[member.pk]),
+        {"title": "Chi hội trưởng", "start": "2022-01-01"},
+    )
+    position = member.positions.get()
+    assert position.title == "Chi hội trưởng" and position.end is None
+    bad = client.post(
+        reverse("members:member_position", args=[member.pk]),
+        {"title": "Chi hội phó", "start": "2022-01-01", "end": "2021-01-01"},
+    )
+    assert bad.status_code == 302 and member.positions.count() == 1
+    client.post(reverse("members:member_position", args=[member.pk]), {"end_position": position.pk})
+    position.refresh_from_db()
+    assert position.end is not None
