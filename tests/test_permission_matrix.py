@@ -19,6 +19,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from hoiso.accounts import services as account_services
 from hoiso.accounts.models import RoleAssignment
 from tests.conftest import Tree, client_for
+from tests.members.test_cards import carded, own_card
 
 # Routes anyone may reach, and Django's own admin (staff only, guarded by Django itself).
 PUBLIC = {
@@ -29,6 +30,7 @@ PUBLIC = {
     "api:openapi-json",
     "api:openapi-view",
     "api:api-root",
+    "members:card_verify",  # what a card's QR code opens: a signed token, no login
 }  # api-root: ninja's bare /api/v1/ (no data)
 PUBLIC_PREFIXES = ("admin:",)
 
@@ -196,6 +198,28 @@ MATRIX: dict[str, Row] = {
         denied="leader",
         data={"values": {"has_smartphone": True}},
     ),
+    # member cards (members:card_verify is public: see PUBLIC)
+    **{
+        f"members:{name}": Row(
+            args=carded("chapter_a1"), out_of_scope=carded("chapter_b1"), denied="nobody"
+        )
+        for name in ("card", "card_pdf")
+    },
+    **{
+        f"members:{name}": Row(
+            method="post",
+            args=carded("chapter_a1"),
+            out_of_scope=carded("chapter_b1"),
+            denied="chapter_a1",
+            ok=302,
+            data={"reason": "Mất thẻ"},
+        )
+        for name in ("card_issue", "card_revoke")
+    },
+    "members:card_batch_pdf": Row(
+        args=code("chapter_a1"), out_of_scope=code("chapter_b1"), denied="chapter_a1"
+    ),
+    "members:my_card": Row(args=own_card, denied=None, allowed="member"),
     "api:unit_list": Row(api=True),
     "api:unit_detail": Row(api=True, args=code("commune_a"), out_of_scope=code("commune_b")),
     "api:unit_lineage": Row(api=True, args=code("commune_a"), out_of_scope=code("commune_b")),

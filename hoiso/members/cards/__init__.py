@@ -1,0 +1,1 @@
+"""Member cards: the card page, the PDF card and sheet, and the public QR verification."""
