@@ -38,6 +38,7 @@ def test_cadre_issues_a_card_and_its_verification_page_says_valid(
         text = verdict.inner_text()
         assert "hợp lệ" in text and "không hợp lệ" not in text
         assert "Nguyễn Thị Hoa" in text and "TN-PHOYEN-000001" in text
+        public.screenshot(path="var/screenshot-card-verify.png", full_page=True)
     finally:
         stranger.close()
 
