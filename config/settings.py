@@ -45,7 +45,7 @@ PRODUCTION = HOISO_ENV == "production"
 
 
 def secret(name: str, dev_default: str) -> str:
-    """A secret: required in production, a fixed development value elsewhere."""
+    """A value required in production (secrets, public address), a development default elsewhere."""
     value = os.environ.get(name)
     if value:
         return value
@@ -55,6 +55,9 @@ def secret(name: str, dev_default: str) -> str:
 
 
 SECRET_KEY = secret("SECRET_KEY", "dev-insecure-hoiso-secret-key-change-me-0123456789")
+# Old keys still accepted when verifying signatures (member cards' QR codes are signed): rotate
+# SECRET_KEY by moving the old value here instead of invalidating every printed card.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 DEBUG = env_bool("DEBUG", not PRODUCTION)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -199,6 +202,12 @@ CHANNEL_LAYERS = (
     if REDIS_URL
     else {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 )
+# Shared by every process when REDIS_URL is set (cached scopes must be invalidated everywhere).
+CACHES = (
+    {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    if REDIS_URL
+    else {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+)
 TASKS = {
     "default": {
         "BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
@@ -228,4 +237,5 @@ LOGGING = {
 # Size of a page in lists; lists use keyset pagination, never OFFSET at depth.
 PAGE_SIZE = env_int("PAGE_SIZE", 50)
 # Scheme and host printed in QR codes (member cards): the address the public reaches us at.
-PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Required in production: a wrong host would be printed on every card.
+PUBLIC_BASE_URL = secret("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")

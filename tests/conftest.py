@@ -91,6 +91,14 @@ def client_for(user: User) -> Client:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    # Cached scopes are keyed by user id; test databases reuse ids between tests.
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_hashing(settings: Any) -> None:
     # Argon2 is the product's hasher (tested in tests/accounts); tests elsewhere need speed.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

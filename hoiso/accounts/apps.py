@@ -18,3 +18,15 @@ class AccountsConfig(AppConfig):
         register_mover(services.role_assignments_follow_restructure)
         # Every app's post_migrate: permissions of apps after this one exist only later.
         post_migrate.connect(seed_roles, dispatch_uid="hoiso.accounts.seed_roles")
+
+        from django.db.models.signals import m2m_changed, post_save
+
+        from hoiso.accounts.models import Role
+        from hoiso.core.access import bump_scope_generation
+
+        # A role's permissions or kind changed (admin, seed): every cached scope is stale.
+        def role_changed(**kwargs: object) -> None:
+            bump_scope_generation()
+
+        m2m_changed.connect(role_changed, sender=Role.permissions.through, weak=False)
+        post_save.connect(role_changed, sender=Role, weak=False)

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hoiso.accounts.models import PersonalToken, Role, RoleAssignment, User
-from hoiso.core.access import forget_scopes
+from hoiso.core.access import bump_scope_generation, forget_scopes
 from hoiso.core.audit import audit
 from hoiso.core.vietnamese import nfc, normalize_phone
 from hoiso.org.models import Unit
@@ -151,6 +151,7 @@ def role_assign(
         created_by=actor if actor is not None and actor.is_authenticated else None,
     )
     forget_scopes(user)
+    bump_scope_generation()
     audit(
         actor=actor,
         action="role.assign",
@@ -167,6 +168,7 @@ def role_revoke(*, actor: Any, assignment: RoleAssignment) -> RoleAssignment:
     assignment.valid_to = timezone.localdate()
     assignment.save(update_fields=["valid_to"])
     forget_scopes(assignment.user)
+    bump_scope_generation()
     audit(
         actor=actor,
         action="role.revoke",

@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from functools import reduce
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.http import Http404
+from django.utils import timezone
 
 from hoiso.core.tree import collapse_paths, subtree_q
 
@@ -41,34 +43,78 @@ class ScopeEntry:
     self_only: bool = False
 
 
+# Scopes are cached across requests under a generation number that every change able to alter
+# someone's scope bumps (role assignments, a role's permissions, unit paths after a
+# restructuring). Several app processes need a shared cache (REDIS_URL) for this to hold.
+GENERATION_KEY = "hoiso:scopes:generation"
+SCOPE_TTL = 3600
+
+
+def scope_generation() -> int:
+    generation = cache.get(GENERATION_KEY)
+    if generation is None:
+        generation = 1
+        cache.add(GENERATION_KEY, generation, timeout=None)
+    return int(generation)
+
+
+def bump_scope_generation() -> None:
+    """Invalidate every cached scope: now, and again after commit, so that a request that read
+    the old state between the two cannot keep it cached."""
+
+    def bump() -> None:
+        try:
+            cache.incr(GENERATION_KEY)
+        except ValueError:
+            cache.set(GENERATION_KEY, 2, timeout=None)
+
+    bump()
+    transaction.on_commit(bump)
+
+
+def _load_scopes(user_id: int, today: dt.date) -> list[ScopeEntry]:
+    """One query: the active assignments with their unit paths, roles and permissions."""
+    from hoiso.accounts.models import RoleAssignment
+
+    rows = (
+        RoleAssignment.objects.filter(user_id=user_id, valid_from__lte=today)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=today))
+        .order_by("id")
+        .values_list(
+            "id",
+            "unit_id",
+            "unit__path",
+            "role__code",
+            "role__self_only",
+            "role__permissions__content_type__app_label",
+            "role__permissions__codename",
+        )
+    )
+    grouped: dict[int, tuple[int, str, str, bool, set[str]]] = {}
+    for ra_id, unit_id, path, role, self_only, app_label, codename in rows:
+        entry = grouped.setdefault(ra_id, (unit_id, path, role, self_only, set()))
+        if codename:
+            entry[4].add(f"{app_label}.{codename}")
+    return [
+        ScopeEntry(unit_id=u, unit_path=p, role_code=r, perms=frozenset(perms), self_only=so)
+        for u, p, r, so, perms in grouped.values()
+    ]
+
+
 def user_scopes(user: User | AnonymousUser) -> list[ScopeEntry]:
-    """The user's active role assignments, read once per user object (that is, per request)."""
+    """The user's active role assignments: per request on the user object, across requests
+    in the cache (keyed by the scope generation and the day, as assignments have dates)."""
     if not user.is_authenticated:
         return []
     cached: list[ScopeEntry] | None = getattr(user, CACHE_ATTR, None)
     if cached is not None:
         return cached
-    from hoiso.accounts.models import RoleAssignment
-
-    today = dt.date.today()
-    rows = (
-        RoleAssignment.objects.filter(user=user, valid_from__lte=today)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=today))
-        .select_related("unit", "role")
-        .prefetch_related("role__permissions__content_type")
-    )
-    entries = [
-        ScopeEntry(
-            unit_id=ra.unit_id,
-            unit_path=ra.unit.path,
-            role_code=ra.role.code,
-            perms=frozenset(
-                f"{p.content_type.app_label}.{p.codename}" for p in ra.role.permissions.all()
-            ),
-            self_only=ra.role.self_only,
-        )
-        for ra in rows
-    ]
+    today = timezone.localdate()
+    key = f"hoiso:scopes:{user.pk}:{scope_generation()}:{today.isoformat()}"
+    entries: list[ScopeEntry] | None = cache.get(key)
+    if entries is None:
+        entries = _load_scopes(user.pk, today)
+        cache.set(key, entries, timeout=SCOPE_TTL)
     setattr(user, CACHE_ATTR, entries)
     return entries
 

@@ -133,6 +133,11 @@ class Member(models.Model):
         ordering = ["name_sort", "id"]
         verbose_name = _("member")
         verbose_name_plural = _("members")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["card_number"], condition=~Q(card_number=""), name="unique_card_number"
+            )
+        ]
         indexes = [
             models.Index(fields=["unit", "name_sort", "id"], name="member_unit_sort"),
             models.Index(fields=["status", "unit"], name="member_status_unit"),

@@ -16,7 +16,7 @@ from hoiso.core.access import get_scoped, has_perm, require_perm
 from hoiso.core.search import folded_match
 from hoiso.core.tree import subtree_q
 from hoiso.members.choices import INDICATORS, SENSITIVE_FIELDS
-from hoiso.members.models import DuesPayment, Member, Transfer, TransferState
+from hoiso.members.models import ChangeRequest, DuesPayment, Member, Transfer, TransferState
 from hoiso.org.models import Unit
 
 SENSITIVE_PERM = "members.view_sensitive_member"
@@ -265,4 +265,20 @@ def dues_paid_ids(members: list[Member], year: int) -> set[int]:
         DuesPayment.objects.filter(member__in=members, year=year).values_list(
             "member_id", flat=True
         )
+    )
+
+
+def change_request_list(user: Any) -> QuerySet[ChangeRequest]:
+    """Members' pending requests in the units where the user may change profiles."""
+    require_perm(user, "members.change_member")
+    return (
+        ChangeRequest.objects.restrict(user, "members.change_member")
+        .filter(state=TransferState.PENDING)
+        .select_related("member", "member__unit")
+    )
+
+
+def change_request_get(user: Any, pk: int) -> ChangeRequest:
+    return get_scoped(
+        ChangeRequest.objects.select_related("member"), user, "members.change_member", pk=pk
     )

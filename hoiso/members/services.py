@@ -467,6 +467,8 @@ def card_issue(*, actor: Any, member: Member, on: dt.date | None = None) -> Memb
     if not member.is_current:
         raise ValidationError(_("Only an active member can hold a card."))
     commune = _commune_of(member.unit)
+    # Serials are per commune: lock the commune so two cadres cannot take the same number.
+    Unit.objects.select_for_update().filter(pk=commune.pk).first()
     province = commune.parent.code if commune.parent else commune.code
     prefix = f"{province}-{commune.code.rsplit('-', 1)[-1]}-"
     if not member.card_number:

@@ -458,26 +458,14 @@ def dues(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def request_list(request: HttpRequest) -> HttpResponse:
-    require_perm(request.user, "members.change_member")
-    from hoiso.members.models import ChangeRequest
-
-    requests = (
-        ChangeRequest.objects.restrict(request.user, "members.change_member")
-        .filter(state="pending")
-        .select_related("member", "member__unit")[:200]
-    )
+    requests = selectors.change_request_list(request.user)[:200]
     return render(request, "members/request_list.html", {"requests": requests})
 
 
 @login_required
 @require_POST
 def request_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    from hoiso.core.access import get_scoped
-    from hoiso.members.models import ChangeRequest
-
-    change = get_scoped(
-        ChangeRequest.objects.select_related("member"), request.user, "members.change_member", pk=pk
-    )
+    change = selectors.change_request_get(request.user, pk)
     try:
         services.change_request_decide(
             actor=request.user, request=change, accept=request.POST.get("decision") == "accept"

@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from hoiso.core.access import bump_scope_generation
 from hoiso.core.audit import audit
 from hoiso.core.tree import child_path, path_depth, subtree_q
 from hoiso.core.vietnamese import fold, nfc
@@ -354,6 +355,7 @@ def _reparent(
     """
     old_path = unit.path
     new_path = child_path(new_parent.path, unit.pk)
+    bump_scope_generation()  # cached scopes hold unit paths
     subtree = list(Unit.objects.filter(subtree_q(old_path)).select_for_update())
     current = {
         p.unit_id: p
