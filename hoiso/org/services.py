@@ -8,7 +8,7 @@ appends the audit row. ``preview(service, **kwargs)`` runs the very same code an
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -144,6 +144,12 @@ def _link(event: UnitEvent, units: Sequence[Unit], role: str) -> None:
 # --- create ---------------------------------------------------------------------------------
 
 
+def _chunks(items: list[str], size: int = 900) -> Iterable[list[str]]:
+    """Slices small enough for any bound-parameter limit (SQLite: 999 on old builds)."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
 @dataclass
 class NewUnit:
     """One unit to create in bulk (import, demo data)."""
@@ -201,7 +207,9 @@ def units_bulk_create(
     by_code: dict[str, Unit] = {}
     parent_codes = {r.parent_code for r in rows if r.parent_code}
     existing = {
-        u.code: u for u in Unit.objects.filter(code__in=parent_codes).select_related("level")
+        u.code: u
+        for chunk in _chunks(sorted(parent_codes))
+        for u in Unit.objects.filter(code__in=chunk).select_related("level")
     }
     seen: set[str] = set()
     for row in rows:
@@ -210,7 +218,11 @@ def units_bulk_create(
                 _("The unit code %(code)s appears twice.") % {"code": row.code}, code="duplicate"
             )
         seen.add(row.code)
-    clash = Unit.objects.filter(code__in=seen).values_list("code", flat=True)[:1]
+    clash = [
+        code
+        for chunk in _chunks(sorted(seen))
+        for code in Unit.objects.filter(code__in=chunk).values_list("code", flat=True)[:1]
+    ]
     if clash:
         raise ValidationError(
             _("The unit code %(code)s is already used.") % {"code": clash[0]}, code="duplicate"
