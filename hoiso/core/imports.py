@@ -6,6 +6,10 @@ importer's columns by folded text and synonyms. Every row is cleaned, every prob
 with its sheet row, its column and a reason; then either nothing is written (any problem, by
 default) or the valid rows are written in one transaction. A dry run does the same and rolls it
 back, so the preview also sees what only the services and the database catch.
+
+Large files: an importer that sets ``chunk_rows`` is run in streaming mode (see
+``run_import``): rows are read lazily, cleaned, checked and written chunk by chunk inside the
+one transaction, so memory stays flat whatever the file's length.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import functools
 import io
 import itertools
 import math
@@ -21,7 +26,7 @@ import secrets
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -165,6 +170,15 @@ class Importer:
     """Turns the rows of a file into records of one kind. Subclass it once per kind of record."""
 
     columns: Sequence[Column] = ()
+    # Streaming mode (None: off). With a number, ``run_import`` cleans, checks and commits the
+    # rows that many at a time inside its one transaction: ``check_batch`` then sees one chunk
+    # at a time (the importer keeps what later chunks must be checked against), ``commit`` is
+    # called once per chunk, and ``commit_end`` once after the last.
+    chunk_rows: int | None = None
+    # Whether a dry run writes and rolls back (the contract's default) or, for an importer
+    # whose ``commit`` can refuse nothing that ``clean_row``/``check_batch`` let through,
+    # only checks. Only the streaming mode reads it.
+    dry_run_writes: bool = True
 
     def clean_row(self, values: dict[str, Any], row: int) -> Any:
         """Check and convert one row (keyed by field); raise RowError. Absent optional: no key."""
@@ -177,6 +191,9 @@ class Importer:
     def commit(self, cleaned: list[tuple[int, Any]]) -> int:
         """Write the rows and return how many were written; runs inside transaction.atomic()."""
         raise NotImplementedError
+
+    def commit_end(self, count: int) -> None:
+        """Streaming mode: after the last ``commit``, in the same transaction (one audit row)."""
 
     def commit_issues(
         self, error: ValidationError, cleaned: list[tuple[int, Any]]
@@ -229,12 +246,17 @@ def header_key(text: str) -> str:
     return " ".join(_NON_WORD_RE.sub(" ", fold(text)).split())
 
 
+# Rosters repeat most of their texts (chapters, villages, "Nữ", occupations, common names):
+# normalising each distinct text once is most of the reading cost saved.
+_nfc_cached: Final = functools.lru_cache(maxsize=1 << 16)(nfc)
+
+
 def _cell(value: Any) -> Any:
     """A cell as the rest of the module sees it: None when empty, NFC text, ints for 12.0."""
     if value is None:
         return None
     if isinstance(value, str):
-        text = nfc(value)
+        text = _nfc_cached(value) if len(value) < 256 else nfc(value)
         return text or None
     if isinstance(value, float):
         if math.isnan(value):
@@ -314,7 +336,10 @@ def read_table(path: str | Path) -> Iterator[tuple[int, list[Any]]]:
     if not path.is_file():
         raise FileError(_("File not found: %(name)s") % {"name": str(path)})
     rows = _read_csv(path) if ext == "csv" else _read_spreadsheet(path)
-    return ((number, [_cell(value) for value in cells]) for number, cells in rows)
+    # ``height`` (the last sheet row) lets a long import report its progress.
+    return _Rows(
+        ((number, [_cell(value) for value in cells]) for number, cells in rows), rows.height
+    )
 
 
 def _unreadable(path: Path, error: object) -> FileError:
@@ -323,7 +348,21 @@ def _unreadable(path: Path, error: object) -> FileError:
     )
 
 
-def _first_sheet(path: Path) -> list[list[Any]]:
+class _Rows:
+    """An iterator over (sheet row number, cells) that also knows the sheet's height."""
+
+    def __init__(self, rows: Iterator[tuple[int, list[Any]]], height: int) -> None:
+        self._rows = rows
+        self.height = height
+
+    def __iter__(self) -> _Rows:
+        return self
+
+    def __next__(self) -> tuple[int, list[Any]]:
+        return next(self._rows)
+
+
+def _first_sheet(path: Path) -> tuple[python_calamine.CalamineWorkbook, Any]:
     workbook = python_calamine.CalamineWorkbook.from_path(str(path))
     try:
         if not workbook.sheet_names:
@@ -337,16 +376,15 @@ def _first_sheet(path: Path) -> list[list[Any]]:
             ),
             0,
         )
-        # skip_empty_area=False keeps the rows and columns above and left of the data, so
-        # that list positions are the sheet's own row numbers.
-        return workbook.get_sheet_by_index(index).to_python(skip_empty_area=False)
-    finally:
+        return workbook, workbook.get_sheet_by_index(index)
+    except BaseException:
         workbook.close()
+        raise
 
 
-def _read_spreadsheet(path: Path) -> Iterator[tuple[int, list[Any]]]:
+def _read_spreadsheet(path: Path) -> _Rows:
     try:
-        data = _first_sheet(path)
+        workbook, sheet = _first_sheet(path)
     except FileError:
         raise
     except Exception as error:  # calamine raises its own classes and plain ValueError/OSError
@@ -359,10 +397,22 @@ def _read_spreadsheet(path: Path) -> Iterator[tuple[int, list[Any]]]:
         raise _unreadable(
             path, _("the file is damaged or not in the format its name says")
         ) from error
-    return (
-        (number, [None if cell == "" else cell for cell in cells])
-        for number, cells in enumerate(data, start=1)
-    )
+    # iter_rows() walks the sheet lazily (to_python() would build every row at once): it starts
+    # at the sheet's first row, so list positions are the sheet's own row numbers, but at the
+    # first used column; the columns on the left are put back as empty cells.
+    left = [None] * sheet.start[1] if sheet.start else []
+    height = (sheet.end[0] + 1) if sheet.end else 0
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        try:
+            for number, cells in enumerate(sheet.iter_rows(), start=1):
+                yield number, [*left, *(None if cell == "" else cell for cell in cells)]
+        except Exception as error:
+            raise _unreadable(path, error) from error
+        finally:
+            workbook.close()
+
+    return _Rows(rows(), height)
 
 
 def _decode(data: bytes) -> str:
@@ -395,7 +445,7 @@ def _sniff_delimiter(text: str) -> str:
     return best
 
 
-def _read_csv(path: Path) -> Iterator[tuple[int, list[Any]]]:
+def _read_csv(path: Path) -> _Rows:
     try:
         text = _decode(path.read_bytes())
     except OSError as error:
@@ -411,7 +461,7 @@ def _read_csv(path: Path) -> Iterator[tuple[int, list[Any]]]:
         ]
     except csv.Error as error:
         raise _unreadable(path, error) from error
-    return iter(rows)
+    return _Rows(iter(rows), len(rows))
 
 
 # --- the run -------------------------------------------------------------------------------------
@@ -511,33 +561,51 @@ class _Collected:
     total: int = 0
 
 
-def _collect(
+def _clean_rows(
     importer: Importer,
     rows: Iterator[tuple[int, list[Any]]],
     header_row: int,
     found: dict[str, int],
-) -> _Collected:
+) -> Iterator[tuple[int, Any, list[RowIssue]]]:
+    """(sheet row, cleaned value or None, issues) for every data row below the header."""
     columns = [c for c in importer.columns if c.field in found]
-    out = _Collected()
+    positions = [found[c.field] for c in columns]
+    raw = [c.raw for c in columns]
+    fields = [c.field for c in columns]
     for number, cells in rows:
-        mapped = [cells[found[c.field]] if found[c.field] < len(cells) else None for c in columns]
+        width = len(cells)
+        mapped = [cells[i] if i < width else None for i in positions]
         if all(value is None for value in mapped):
             continue  # blank row, or a row with nothing but a pre-filled STT
         if _is_totals(cells):
             continue
         if number == header_row + 1 and _is_column_numbers(cells):
             continue
-        out.total += 1
         values = {
-            c.field: (value if c.raw else cell_text(value))
-            for c, value in zip(columns, mapped, strict=True)
+            name: (value if is_raw else cell_text(value))
+            for name, value, is_raw in zip(fields, mapped, raw, strict=True)
         }
         try:
-            out.cleaned.append((number, importer.clean_row(values, number)))
+            yield number, importer.clean_row(values, number), []
         except RowError as error:
-            out.issues.extend(RowIssue(number, column, message) for column, message in error.issues)
+            yield number, None, [RowIssue(number, column, msg) for column, msg in error.issues]
         except ValidationError as error:
-            out.issues.extend(_issues_from_validation(error, row=number))
+            yield number, None, _issues_from_validation(error, row=number)
+
+
+def _collect(
+    importer: Importer,
+    rows: Iterator[tuple[int, list[Any]]],
+    header_row: int,
+    found: dict[str, int],
+) -> _Collected:
+    out = _Collected()
+    for number, value, issues in _clean_rows(importer, rows, header_row, found):
+        out.total += 1
+        if issues:
+            out.issues.extend(issues)
+        else:
+            out.cleaned.append((number, value))
     return out
 
 
@@ -561,23 +629,34 @@ def _check_batches(importer: Importer, cleaned: list[tuple[int, Any]]) -> list[R
     return issues
 
 
+Progress = Callable[[int, int], None]
+"""``progress(last sheet row done, sheet height)``, called after each chunk in streaming mode."""
+
+
 def run_import(
-    importer: Importer, path: str | Path, *, dry_run: bool = False, skip_invalid: bool = False
+    importer: Importer,
+    path: str | Path,
+    *,
+    dry_run: bool = False,
+    skip_invalid: bool = False,
+    progress: Progress | None = None,
 ) -> ImportReport:
     """Read, check and (unless anything is wrong, or ``skip_invalid``) write a file's rows.
 
     Every problem is collected before anything is written; ``dry_run`` writes and rolls back.
-    Raises FileError when the file itself is unusable.
+    Raises FileError when the file itself is unusable. An importer with ``chunk_rows`` runs in
+    streaming mode (``_run_streaming``); ``progress`` is only called there.
     """
     rows = read_table(path)
     header_row, found = _find_header(rows, importer.columns)
+    if importer.chunk_rows:
+        height = getattr(rows, "height", 0)
+        return _run_streaming(
+            importer, rows, header_row, found, height, dry_run, skip_invalid, progress
+        )
     collected = _collect(importer, rows, header_row, found)
     issues = collected.issues + _check_batches(importer, collected.cleaned)
-    order = {c.field: i for i, c in enumerate(importer.columns)}
-    issues = sorted(
-        (_labelled(importer, issue) for issue in issues),
-        key=lambda issue: (issue.row, order.get(issue.column, -1)),
-    )
+    issues = _sorted_issues(importer, issues)
     bad = {issue.row for issue in issues}
     valid = [(number, value) for number, value in collected.cleaned if number not in bad]
 
@@ -607,6 +686,103 @@ def run_import(
         refused = _("The database refused the rows: %(error)s") % {"error": error}
         report.invalid = [*issues, RowIssue(0, "", refused)]
     else:
+        report.imported = count
+        report.committed = True
+    return report
+
+
+def _sorted_issues(importer: Importer, issues: list[RowIssue]) -> list[RowIssue]:
+    order = {c.field: i for i, c in enumerate(importer.columns)}
+    return sorted(
+        (_labelled(importer, issue) for issue in issues),
+        key=lambda issue: (issue.row, order.get(issue.column, -1)),
+    )
+
+
+def _chunked(
+    cleaned: Iterator[tuple[int, Any, list[RowIssue]]], size: int
+) -> Iterator[list[tuple[int, Any, list[RowIssue]]]]:
+    while chunk := list(itertools.islice(cleaned, size)):
+        yield chunk
+
+
+def _run_streaming(
+    importer: Importer,
+    rows: Iterator[tuple[int, list[Any]]],
+    header_row: int,
+    found: dict[str, int],
+    height: int,
+    dry_run: bool,
+    skip_invalid: bool,
+    progress: Progress | None,
+) -> ImportReport:
+    """The streaming mode: one pass over the file, ``chunk_rows`` rows at a time.
+
+    Chunks are written as they come, inside one transaction, while nothing is wrong (or with
+    ``skip_invalid``); after the first problem the rest of the file is only checked, so every
+    problem is still reported, and the transaction is rolled back at the end. The outcome is the
+    same as the default mode's: all or nothing, or the valid rows; a dry run rolls back (or, for
+    an importer with ``dry_run_writes = False``, writes nothing at all). Memory holds one chunk
+    plus what the importer keeps for its cross-chunk checks.
+    """
+    assert importer.chunk_rows
+    report = ImportReport(
+        total_rows=0,
+        imported=0,
+        invalid=[],
+        dry_run=dry_run,
+        committed=False,
+        header_row=header_row,
+        skipped_invalid=skip_invalid,
+    )
+    writes = not dry_run or importer.dry_run_writes
+    issues: list[RowIssue] = []
+    count = 0
+    valid: list[tuple[int, Any]] = []  # the chunk being written, for commit_issues
+
+    def consume() -> None:
+        nonlocal count, valid
+        cleaned_rows = _clean_rows(importer, rows, header_row, found)
+        for chunk in _chunked(cleaned_rows, importer.chunk_rows or 1):
+            report.total_rows += len(chunk)
+            chunk_issues = [issue for _n, _v, found_issues in chunk for issue in found_issues]
+            cleaned = [(number, value) for number, value, found_issues in chunk if not found_issues]
+            chunk_issues += importer.check_batch(cleaned)
+            bad = {issue.row for issue in chunk_issues}
+            valid = [(number, value) for number, value in cleaned if number not in bad]
+            issues.extend(chunk_issues)
+            report.valid_rows += len(valid)
+            if writes and valid and (skip_invalid or not issues) and 0 not in bad:
+                count += importer.commit(valid)
+            if progress is not None:
+                progress(chunk[-1][0], height)
+
+    try:
+        if not writes:
+            consume()
+        else:
+            with transaction.atomic():
+                consume()
+                whole_file = any(issue.row == 0 for issue in issues)
+                if count and not whole_file and (skip_invalid or not issues):
+                    importer.commit_end(count)
+                if dry_run or not count or whole_file or (issues and not skip_invalid):
+                    raise _DryRun(count)
+    except _DryRun:
+        pass
+    except ValidationError as error:
+        issues.extend(importer.commit_issues(error, valid))
+        count = 0
+    except (IntegrityError, DataError) as error:
+        refused = _("The database refused the rows: %(error)s") % {"error": error}
+        issues.append(RowIssue(0, "", refused))
+        count = 0
+    report.invalid = _sorted_issues(importer, issues)
+    whole_file = any(issue.row == 0 for issue in issues)
+    possible = report.valid_rows if (skip_invalid or not issues) and not whole_file else 0
+    if dry_run:
+        report.imported = count if (writes and possible) else possible
+    elif count and possible:
         report.imported = count
         report.committed = True
     return report
