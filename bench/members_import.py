@@ -60,8 +60,9 @@ CHAPTERS = [f"Chi hội Tổ dân phố {i}" for i in range(1, 13)]
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô",
           "Dương", "Lý", "Ma", "Nông", "Hà", "Lò", "Triệu"]  # fmt: skip
 MIDDLE = ["Thị", "Thị", "Thị", "Thu", "Ngọc", "Thanh", "Kim", "Minh", "Hồng"]
-GIVEN = ["Hoa", "Lan", "Mai", "Hạnh", "Hương", "Huyền", "Thảo", "Trang", "Nga", "Yến", "Dung",
-         "Hằng", "Phương", "Loan", "Thủy", "Hòa", "Xuân", "Thúy", "Quỳnh", "Ánh", "Nhung"]  # fmt: skip
+GIVEN = ["Hoa", "Lan", "Mai", "Hạnh", "Hương", "Huyền", "Thảo", "Trang", "Nga", "Yến",
+         "Dung", "Hằng", "Phương", "Loan", "Thủy", "Hòa", "Xuân", "Thúy", "Quỳnh", "Ánh",
+         "Nhung"]  # fmt: skip
 ETHNIC = ["Kinh"] * 6 + ["Tày", "Nùng", "Dao", "Sán Dìu", "Mông"]
 RELIGION = ["Không"] * 8 + ["Phật giáo", "Công giáo"]
 OCCUPATION = ["Nông dân", "Công nhân", "Hưu trí", "Buôn bán", "Nội trợ", "Công chức",

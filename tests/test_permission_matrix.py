@@ -220,6 +220,21 @@ MATRIX: dict[str, Row] = {
         args=code("chapter_a1"), out_of_scope=code("chapter_b1"), denied="chapter_a1"
     ),
     "members:my_card": Row(args=own_card, denied=None, allowed="member"),
+    "members:import": Row(denied="chapter_a1", allowed="province_cadre"),
+    "members:import_template": Row(denied="chapter_a1"),
+    "members:import_job": Row(
+        args=lambda t, u: [
+            __import__("hoiso.core.jobs", fromlist=["job_create"])
+            .job_create(kind="members.import", user=u["cadre_a"], unit=t.commune_a, params={})
+            .pk
+        ],
+        out_of_scope=lambda t, u: [
+            __import__("hoiso.core.jobs", fromlist=["job_create"])
+            .job_create(kind="members.import", user=u["cadre_b"], unit=t.commune_b, params={})
+            .pk
+        ],
+        denied="chapter_a1",
+    ),
     "api:unit_list": Row(api=True),
     "api:unit_detail": Row(api=True, args=code("commune_a"), out_of_scope=code("commune_b")),
     "api:unit_lineage": Row(api=True, args=code("commune_a"), out_of_scope=code("commune_b")),

@@ -118,7 +118,8 @@ EXPECTED = [
     (14, "id_number", "The ID number must contain digits only."),
     (15, "id_number", "The same ID number is already on row 6."),
     (16, "full_name", "The same person (name, date of birth and phone) is already on row 8."),
-    (17, "id_number", "This person is already an active member: Bùi Thị Dung, Chi hội Tổ dân phố 2"),
+    (17, "id_number", "This person is already an active member: Bùi Thị Dung, Chi hội Tổ dân "
+     "phố 2"),
     (18, "chapter", "Unknown chapter «Chi hội Tổ dân phố 9» in Hội LHPN phường Phổ Yên; the "
      "chapters are: Chi hội Tổ dân phố 1, Chi hội Tổ dân phố 2."),
     (19, "occupation", "Unknown value «phi hành gia»; use one of: nông dân, công nhân, cán bộ, "
@@ -272,9 +273,7 @@ def test_json_output_is_exact(tree: Tree, tmp_path: Path) -> None:
             },
         ],
     }
-    code, out, _err = run(
-        roster(tmp_path, rows[:2]), "--unit", tree.chapter_a1.code, "--json"
-    )
+    code, out, _err = run(roster(tmp_path, rows[:2]), "--unit", tree.chapter_a1.code, "--json")
     assert code == 0 and json.loads(out) == {"imported": 1, "invalid": []}
     assert Member.objects.get().unit == tree.chapter_a1
 
@@ -384,3 +383,221 @@ def test_queries_do_not_grow_with_rows(
     with django_assert_max_num_queries(20):
         report = run_import(importer, path)
     assert report.imported == 300
+
+
+# --- the UI: preview → confirm -----------------------------------------------------------------
+
+
+def upload(tmp_path: Path, rows: list[list[Any]], name: str = "ds.xlsx") -> SimpleUploadedFile:
+    path = roster(tmp_path, rows, name)
+    return SimpleUploadedFile(name, path.read_bytes())
+
+
+def check(client: Any, unit: Unit, file: SimpleUploadedFile, **extra: Any) -> Any:
+    data = {"step": "check", "unit": unit.code, "file": file, **extra}
+    return client.post(reverse("members:import"), data)
+
+
+def confirm(client: Any, response: Any, **extra: Any) -> Any:
+    params = response.context["params"]
+    data = {
+        "step": "confirm",
+        "token": params["token"],
+        "unit": params["unit_code"],
+        "file_name": params["file_name"],
+        **extra,
+    }
+    if params["create_chapters"]:
+        data["create_chapters"] = "1"
+    return client.post(reverse("members:import"), data)
+
+
+def test_ui_lists_only_the_units_the_user_may_import_into(
+    tree: Tree, users: dict[str, Any]
+) -> None:
+    page = client_for(users["cadre_a"]).get(reverse("members:import"))
+    assert page.status_code == 200
+    choices = {unit.code for unit in page.context["form"].fields["unit"].queryset}
+    assert choices == {tree.commune_a.code, tree.chapter_a1.code, tree.chapter_a2.code}
+    assert reverse("members:import_template") in page.content.decode()
+
+
+def test_ui_preview_then_import_everything(
+    tree: Tree, users: dict[str, Any], tmp_path: Path
+) -> None:
+    client = client_for(users["cadre_a"])
+    preview = check(client, tree.commune_a, upload(tmp_path, clean_rows(2)))
+    assert preview.status_code == 200
+    assert preview.context["report"].valid_rows == 2 and not preview.context["report"].invalid
+    assert 'data-testid="import-all"' in preview.content.decode()
+    assert member_count() == 0  # the preview writes nothing
+    done = confirm(client, preview)
+    assert done.status_code == 302 and done["Location"] == reverse("members:member_list")
+    assert member_count() == 2
+    log = AuditLog.objects.get(action="member.import")
+    assert log.actor == users["cadre_a"] and log.detail["file"] == "ds.xlsx"
+    member = Member.objects.first()
+    assert member is not None
+    assert member.history.get().history_user == users["cadre_a"]
+
+
+def test_ui_preview_lists_every_problem_then_imports_the_valid_rows(
+    tree: Tree, users: dict[str, Any], existing: Member, tmp_path: Path
+) -> None:
+    client = client_for(users["cadre_a"])
+    with translation.override("vi"):
+        preview = check(client, tree.commune_a, upload(tmp_path, messy_rows()))
+    report = preview.context["report"]
+    assert [(i.row, i.column) for i in report.invalid] == [(r, c) for r, c, _m in EXPECTED]
+    html = preview.content.decode()
+    assert "Ngày, tháng, năm sinh" in html and "<td>11</td>" in html
+    assert 'data-testid="import-valid"' in html and 'data-testid="import-all"' not in html
+    # all or nothing: confirming without "valid rows only" writes nothing and shows the problems
+    again = confirm(client, preview)
+    assert again.status_code == 200 and len(again.context["report"].invalid) == len(EXPECTED)
+    assert member_count() == 1
+    done = confirm(client, preview, skip_invalid="1")
+    assert done.status_code == 302
+    assert member_count() == 1 + VALID_ROWS
+
+
+def test_ui_refuses_units_outside_the_users_scope(
+    tree: Tree, users: dict[str, Any], tmp_path: Path
+) -> None:
+    client = client_for(users["cadre_a"])
+    page = check(client, tree.commune_b, upload(tmp_path, clean_rows(1)))
+    assert page.status_code == 200 and "unit" in page.context["form"].errors
+    preview = check(client, tree.commune_a, upload(tmp_path, clean_rows(1)))
+    params = preview.context["params"]
+    response = client.post(
+        reverse("members:import"),
+        {"step": "confirm", "token": params["token"], "unit": tree.commune_b.code},
+    )
+    assert response.status_code == 404
+    assert member_count() == 0
+
+
+def test_ui_rejects_a_file_it_cannot_read(
+    tree: Tree, users: dict[str, Any], tmp_path: Path
+) -> None:
+    client = client_for(users["cadre_a"])
+    bad = SimpleUploadedFile("ds.pdf", b"%PDF-1.4")
+    page = check(client, tree.commune_a, bad)
+    assert page.status_code == 200 and page.context["form"].errors["file"]
+    broken = SimpleUploadedFile("ds.xlsx", b"not a zip")
+    page = check(client, tree.commune_a, broken)
+    assert page.status_code == 200 and page.context["form"].non_field_errors()
+
+
+def test_template_download_has_the_official_headers_and_imports(
+    tree: Tree, users: dict[str, Any], tmp_path: Path
+) -> None:
+    response = client_for(users["cadre_a"]).get(reverse("members:import_template"))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    path = tmp_path / "mau.xlsx"
+    path.write_bytes(response.content)
+    sheet = openpyxl.load_workbook(path).active
+    assert sheet is not None
+    header = [cell.value for cell in sheet[4]]
+    assert header[:4] == ["STT", "Họ và tên", "Ngày, tháng, năm sinh", "Giới tính"]
+    code, out, _err = run(path, "--unit", tree.commune_a.code, "--json")
+    assert code == 0 and json.loads(out) == {"imported": 1, "invalid": []}
+    assert Member.objects.get().unit == tree.group_a1
+
+
+# --- big files: a background job with progress ---------------------------------------------------
+
+
+@pytest.fixture
+def immediate_tasks(settings: Any, tmp_path: Path) -> Any:
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.MEMBER_IMPORT_SYNC_ROWS = 3
+    settings.VAR_DIR = tmp_path
+    return settings
+
+
+def test_big_files_are_checked_and_imported_by_a_job_with_progress(
+    tree: Tree,
+    users: dict[str, Any],
+    tmp_path: Path,
+    immediate_tasks: Any,
+    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from hoiso.core import jobs
+    from hoiso.core.models import Job
+    from hoiso.members.imports import tasks
+
+    seen: list[tuple[int, int]] = []
+
+    def record(job_id: int, done: int, total: int) -> None:
+        seen.append((done, total))
+        jobs.job_progress(job_id, done, total)
+
+    monkeypatch.setattr(tasks, "job_progress", record)
+    monkeypatch.setattr(MemberImporter, "chunk_rows", 2)
+    client = client_for(users["cadre_a"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = check(client, tree.commune_a, upload(tmp_path, clean_rows(5)))
+    job = Job.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("members:import_job", args=[job.pk])
+    assert job.state == "done" and job.params["dry_run"] and job.unit == tree.commune_a
+    assert seen == [(3, 6), (5, 6), (6, 6)]  # sheet rows: header on 1, members on 2–6
+    assert (job.progress, job.total) == (6, 6)
+    assert job.result["valid_rows"] == 5 and member_count() == 0
+    page = client.get(response["Location"])
+    assert page.status_code == 200 and 'data-testid="import-all"' in page.content.decode()
+
+    params = job.params
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("members:import"),
+            {
+                "step": "confirm",
+                "token": params["token"],
+                "unit": params["unit_code"],
+                "file_name": params["file_name"],
+            },
+        )
+    second = Job.objects.exclude(pk=job.pk).get()
+    assert response["Location"] == reverse("members:import_job", args=[second.pk])
+    assert second.state == "done" and second.result["committed"] and member_count() == 5
+    page = client.get(response["Location"], HTTP_HX_REQUEST="true")
+    html = page.content.decode()
+    assert "<html" not in html and 'data-testid="job-done"' in html
+    assert "Imported 5 members." in html and "every 1s" not in html
+
+
+def test_a_running_job_polls_and_shows_its_progress(
+    tree: Tree, users: dict[str, Any], immediate_tasks: Any
+) -> None:
+    from hoiso.core.jobs import job_create, job_progress, job_start
+
+    job = job_create(
+        kind="members.import", user=users["cadre_a"], unit=tree.commune_a, params={}, total=200
+    )
+    job_start(job.pk)
+    job_progress(job.pk, 50, 200)
+    client = client_for(users["cadre_a"])
+    page = client.get(reverse("members:import_job", args=[job.pk]), HTTP_HX_REQUEST="true")
+    html = page.content.decode()
+    assert 'hx-trigger="every 1s"' in html and 'value="50"' in html and "(25%)" in html
+    # another commune's cadre does not see it
+    other = client_for(users["cadre_b"]).get(reverse("members:import_job", args=[job.pk]))
+    assert other.status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_progress_written_inside_a_transaction_is_visible(tree: Tree, immediate_tasks: Any) -> None:
+    from django.db import transaction
+
+    from hoiso.core.jobs import job_create, job_progress, job_progress_of
+    from hoiso.core.models import Job
+
+    job = job_create(kind="members.import", user=None, unit=tree.commune_a, params={}, total=10)
+    with transaction.atomic():
+        job_progress(job.pk, 4, 10)
+        assert job_progress_of(Job.objects.get(pk=job.pk)) == (4, 10)
+    assert job_progress_of(Job.objects.get(pk=job.pk)) == (4, 10)
