@@ -220,6 +220,11 @@ MATRIX: dict[str, Row] = {
         args=code("chapter_a1"), out_of_scope=code("chapter_b1"), denied="chapter_a1"
     ),
     "members:my_card": Row(args=own_card, denied=None, allowed="member"),
+    # statistics and export: the unit comes as ?unit=CODE (404 outside the scope is tested in
+    # tests/members/test_stats_export.py); the chapter leader has no export permission
+    "members:stats": Row(denied="member"),
+    "members:stats_export": Row(denied="member"),
+    "members:export": Row(denied="chapter_a1"),
     "members:import": Row(denied="chapter_a1", allowed="province_cadre"),
     "members:import_template": Row(denied="chapter_a1"),
     "members:import_job": Row(
