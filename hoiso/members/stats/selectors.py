@@ -3,7 +3,7 @@
 The page costs three or four queries (whatever the size of the subtree), designed for the embedded
 SQLite as much as for PostgreSQL:
 
-1. members in force per unit and status, with every count the page needs as a filtered
+1. members in force per unit, with every count the page needs as a filtered
    aggregate (cards, dues paid this year, digitally active, each indicator, type, occupation,
    age band). Rows come in the order of the index ``member_stats_unit`` (unit, status, …): no
    sort, one pass over the index alone. They are rolled up in Python to the unit's direct
@@ -32,6 +32,7 @@ from operator import add
 from typing import Any, cast
 
 from django.conf import settings
+from django.db import connections
 from django.db.models import (
     Case,
     Count,
@@ -239,6 +240,7 @@ def _aggregates(stats: MemberStats) -> dict[str, Any]:
     paid = Exists(DuesPayment.objects.filter(member=OuterRef("pk"), year=stats.year))
     out: dict[str, Any] = {
         "n": Count("pk"),
+        "active": Count("pk", filter=Q(status=Status.ACTIVE)),
         "carded": Count("pk", filter=Q(card_status=CardStatus.ISSUED)),
         "revoked": Count("pk", filter=Q(card_status=CardStatus.REVOKED)),
         "honorary": Count("pk", filter=Q(member_type=MemberType.HONORARY)),
@@ -271,40 +273,55 @@ def _unit_pk(qs: Any) -> Any:
     return Col(aliases[0], Unit._meta.pk)
 
 
+def _rows(qs: Any) -> list[tuple[Any, ...]]:
+    """The queryset's rows as plain tuples, without Django's per-value converters.
+
+    Query 1 returns a few thousand rows of some forty integers: converting each value costs
+    more than the query itself.
+    """
+    sql, params = qs.query.sql_with_params()
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+
+
 def _in_force(stats: MemberStats, base: Any) -> None:
     aggregates = _aggregates(stats)
     names = list(aggregates)  # keys hold values such as "Sán Dìu": SQL aliases are a0, a1 …
     qs = base.filter(status__in=CURRENT).annotate(unit_path=F("unit__path"))
-    rows = (
+    rows = _rows(
         qs.annotate(unit_pk=_unit_pk(qs))
-        .values_list("unit_path", "unit_pk", "status")
+        .values_list("unit_path", "unit_pk")
         .annotate(**{f"a{i}": aggregates[name] for i, name in enumerate(names)})
     )
+    # column sums: the totals; per direct child: the few columns of the child table
+    columns = list(zip(*rows, strict=True))[2:] if rows else [()] * len(names)
+    sums = [sum(column) for column in columns]
+    totals: Counter[str] = Counter(dict(zip(names, sums, strict=True)))
+    at = {name: 2 + i for i, name in enumerate(names)}
+    n, active, paid, carded, digital = (
+        at["n"], at["active"], at["paid"], at["carded"], at["digital"]
+    )  # fmt: skip
     root = stats.unit
     children: dict[int | None, ChildRow] = {}
-    totals: Counter[str] = Counter()
-    for path, _unit_pk_value, status, *counts in rows:
-        row = dict(zip(names, counts, strict=True))
-        totals.update(row)
-        totals[f"status:{status}"] += row["n"]
-        child_id = _child_of(root.path, path)
+    for row in rows:
+        child_id = _child_of(root.path, row[0])
         child = children.get(child_id)
         if child is None:
             child = children[child_id] = ChildRow(unit=None, label="")
-        child.current += row["n"]
-        child.active += row["n"] if status == Status.ACTIVE else 0
-        child.paid += row["paid"]
-        child.carded += row["carded"]
-        child.digital += row["digital"]
+        child.current += row[n]
+        child.active += row[active]
+        child.paid += row[paid]
+        child.carded += row[carded]
+        child.digital += row[digital]
     whole = stats.current = totals["n"]
     stats.records += whole
-    stats.active = totals[f"status:{Status.ACTIVE}"]
+    stats.active = totals["active"]
     stats.paid, stats.carded = totals["paid"], totals["carded"]
     stats.revoked, stats.digital = totals["revoked"], totals["digital"]
     stats.by_status = [
-        Share(value, label, totals[f"status:{value}"], 0)
-        for value, label in Status.choices
-        if value in CURRENT
+        Share(Status.ACTIVE, Status.ACTIVE.label, stats.active, 0),
+        Share(Status.AWAY, Status.AWAY.label, whole - stats.active, 0),
     ]
     stats.by_card = [
         Share(CardStatus.ISSUED, CardStatus.ISSUED.label, stats.carded, whole),
