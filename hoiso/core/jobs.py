@@ -66,14 +66,16 @@ def _side_file(job_id: int) -> Path:
     return Path(settings.VAR_DIR) / "jobs" / f"{job_id}.json"
 
 
-def _update_row(job_id: int, done: int, total: int) -> None:
-    Job.objects.filter(pk=job_id).update(progress=done, total=total)
+def _update_row(job_id: int, done: int, total: int) -> int:
+    return Job.objects.filter(pk=job_id).update(progress=done, total=total)
 
 
-def _update_from_another_connection(job_id: int, done: int, total: int) -> None:
+def _update_from_another_connection(job_id: int, done: int, total: int) -> int:
+    updated: list[int] = [0]
+
     def run() -> None:
         try:
-            _update_row(job_id, done, total)
+            updated[0] = _update_row(job_id, done, total)
         finally:
             close_old_connections()
             connection.close()
@@ -81,6 +83,7 @@ def _update_from_another_connection(job_id: int, done: int, total: int) -> None:
     thread = threading.Thread(target=run, name=f"job-{job_id}-progress")
     thread.start()
     thread.join()
+    return updated[0]
 
 
 def job_progress(job_id: int, done: int, total: int) -> None:
@@ -88,7 +91,10 @@ def job_progress(job_id: int, done: int, total: int) -> None:
     if not connection.in_atomic_block:
         _update_row(job_id, done, total)
     elif connection.vendor == "postgresql":
-        _update_from_another_connection(job_id, done, total)
+        # A job created in this very transaction is invisible to the other connection: then
+        # the row is updated here, and the progress shows when the transaction ends.
+        if not _update_from_another_connection(job_id, done, total):
+            _update_row(job_id, done, total)
     else:
         path = _side_file(job_id)
         path.parent.mkdir(parents=True, exist_ok=True)
