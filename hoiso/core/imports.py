@@ -460,15 +460,18 @@ def _read_csv(path: Path) -> _Rows:
     if "\0" in text:
         raise _unreadable(path, _("not a text file"))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
-    try:
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        # Lazily: a 500,000-line file as lists of cells would take several times its size.
         # A record that spans several lines (a quoted line break) is still one sheet row.
-        rows = [
-            (number, [cell if cell.strip() else None for cell in cells])
-            for number, cells in enumerate(reader, start=1)
-        ]
-    except csv.Error as error:
-        raise _unreadable(path, error) from error
-    return _Rows(iter(rows), len(rows))
+        try:
+            for number, cells in enumerate(reader, start=1):
+                yield number, [cell if cell.strip() else None for cell in cells]
+        except csv.Error as error:
+            raise _unreadable(path, error) from error
+
+    # The height is counted in lines: a quoted line break makes it a little high (progress only).
+    return _Rows(rows(), text.count("\n") + (0 if text.endswith("\n") else 1))
 
 
 # --- the run -------------------------------------------------------------------------------------
