@@ -484,3 +484,18 @@ def test_statistics_export_is_audited(roster, users, tree):
     assert book.sheetnames[:3] == ["Tổng hợp", "Theo đơn vị", "Theo năm vào Hội"]
     row = AuditLog.objects.filter(action="member.stats_export").get()
     assert row.detail == {"unit": tree.commune_a.code, "sensitive": True}
+
+
+def test_the_importer_reads_the_roster_back(roster, users, tree, capsys, tmp_path):
+    from django.core.management import call_command
+
+    path = tmp_path / "roster.xlsx"
+    path.write_bytes(b"".join(export(users["cadre_a"], unit=tree.commune_a.code).streaming_content))
+    with pytest.raises(SystemExit):  # exit code 1: invalid rows, nothing written
+        call_command(
+            "import_members", str(path), "--unit", tree.commune_a.code, "--dry-run", "--json"
+        )
+    report = json.loads(capsys.readouterr().out)
+    # every row parses (title block, STT, dates, year alone, chapter and group columns); the one
+    # problem is the member who is already active with the same ID number (sheet row 10)
+    assert [(e["row"], e["column"]) for e in report["invalid"]] == [(10, "id_number")]
