@@ -133,7 +133,13 @@ MATRIX: dict[str, Row] = {
             denied="leader",
             ok=302,
         )
-        for name in ("member_status", "member_indicators", "member_consent", "member_enable_login")
+        for name in (
+            "member_status",
+            "member_indicators",
+            "member_consent",
+            "member_enable_login",
+            "member_position",
+        )
     },
     "members:member_transfer": Row(
         args=obj("member_a"), out_of_scope=obj("member_b"), denied="leader"
