@@ -103,16 +103,21 @@ def job_progress(job_id: int, done: int, total: int) -> None:
         tmp.replace(path)
 
 
+def _side_progress(job_id: int) -> tuple[int, int] | None:
+    try:
+        side = json.loads(_side_file(job_id).read_text())
+        return int(side["progress"]), int(side["total"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def job_progress_of(job: Job) -> tuple[int, int]:
     """(done, total) of a job, including progress written beside the row."""
     done, total = job.progress, job.total
     if not job.is_finished:
-        try:
-            side = json.loads(_side_file(job.pk).read_text())
-            if int(side["progress"]) > done:
-                done, total = int(side["progress"]), int(side["total"])
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
+        side = _side_progress(job.pk)
+        if side is not None and side[0] > done:
+            done, total = side
     return done, total
 
 
@@ -123,8 +128,12 @@ def _forget_side_file(job_id: int) -> None:
 
 def job_finish(job_id: int, result: dict[str, Any]) -> None:
     """The job is done; ``result`` is what its page shows."""
+    side = _side_progress(job_id)
+    progress: dict[str, Any] = (
+        {"progress": side[1], "total": side[1]} if side else {"progress": F("total")}
+    )
     Job.objects.filter(pk=job_id).update(
-        state=JobState.DONE, result=result, progress=F("total"), finished_at=timezone.now()
+        state=JobState.DONE, result=result, finished_at=timezone.now(), **progress
     )
     _forget_side_file(job_id)
 

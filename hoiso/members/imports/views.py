@@ -34,6 +34,7 @@ from hoiso.org.selectors import unit_list
 PERM = "members.import_member"
 IMPORT_LEVELS = ("xa", CHAPTER_LEVEL)
 TEMPLATE_NAME = "mau-nhap-hoi-vien.xlsx"
+_BYTES_PER_ROW_MAX = 1024
 
 
 def _sync_rows() -> int:
@@ -126,8 +127,12 @@ def member_import(request: HttpRequest) -> HttpResponse:
         skip=skip,
     )
     try:
-        rows = getattr(read_table(stashed_path(token)), "height", 0)
-        if rows > _sync_rows():
+        path = stashed_path(token)
+        # Counting rows parses the whole sheet: a file far too big for the request goes to
+        # the job at once (a roster row takes well under 1 KB).
+        big = path.stat().st_size > _sync_rows() * _BYTES_PER_ROW_MAX
+        rows = 0 if big else getattr(read_table(path), "height", 0)
+        if big or rows > _sync_rows():
             return _start_job(request, unit, params, rows)
         report = run_member_import(params, actor=request.user)
     except FileError as error:
