@@ -49,6 +49,9 @@ class Row:
     ok: int = 200
     api: bool = False
     data: dict[str, Any] = field(default_factory=dict)
+    # multipart form (file uploads) instead of JSON for API writes; ``data`` may then hold
+    # callables that make a fresh value per call (an upload is consumed once)
+    multipart: bool = False
 
 
 def code(attr: str) -> Callable[[Tree, dict[str, Any]], list[Any]]:
@@ -57,6 +60,21 @@ def code(attr: str) -> Callable[[Tree, dict[str, Any]], list[Any]]:
 
 def restructure(kind: str, attr: str) -> Callable[[Tree, dict[str, Any]], list[Any]]:
     return lambda t, u: [getattr(t, attr).code, kind]
+
+
+def roster_upload() -> Any:
+    """A one-row roster, fresh for each call."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.append(["Họ và tên", "Ngày sinh"])
+    wb.active.append(["Nguyễn Thị Test", "01/02/1990"])
+    out = io.BytesIO()
+    wb.save(out)
+    return SimpleUploadedFile("roster.xlsx", out.getvalue())
 
 
 def obj(key: str) -> Callable[[Tree, dict[str, Any]], list[Any]]:
@@ -161,6 +179,13 @@ MATRIX: dict[str, Row] = {
     ),
     "members:my_profile": Row(denied=None, allowed="member"),
     "api:member_list": Row(api=True, denied="nobody"),
+    "api:member_import": Row(
+        api=True,
+        method="post",
+        denied="leader",
+        multipart=True,
+        data={"unit": "TN-PHOYEN-CH1", "dry_run": "true", "file": roster_upload},
+    ),
     "api:member_detail": Row(
         api=True, args=obj("member_a"), out_of_scope=obj("member_b"), denied="nobody"
     ),
@@ -293,6 +318,8 @@ def test_every_route_is_in_the_matrix() -> None:
 
 def call(client: Client, row: Row, url: str) -> Any:
     method = getattr(client, row.method)
+    if row.multipart:
+        return method(url, data={k: v() if callable(v) else v for k, v in row.data.items()})
     if row.api and row.method in {"post", "put", "patch"}:
         return method(url, data=row.data, content_type="application/json")
     return method(url, data=row.data) if row.method == "post" else method(url)

@@ -7,9 +7,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
 
-from hoiso.core.access import has_perm_at, require_perm_at
+from hoiso.core.access import has_perm_at, require_perm, require_perm_at
 from hoiso.members import selectors, services
 from hoiso.members.choices import INDICATORS
 from hoiso.members.models import Member
@@ -163,6 +164,57 @@ def list_members(request: HttpRequest, after: str = "", limit: int = 50) -> dict
     return {"items": page.items, "next_cursor": page.next_cursor}
 
 
+class ImportIssue(Schema):
+    row: int
+    column: str
+    message: str
+
+
+class ImportOut(Schema):
+    imported: int
+    invalid: list[ImportIssue]
+    would_import: int | None = None
+
+
+@router.post("/import", response={200: ImportOut, 400: dict[str, str]}, url_name="member_import")
+def import_members(
+    request: HttpRequest,
+    file: UploadedFile = File(...),  # noqa: B008 - django-ninja's way to declare a file field
+    unit: str = Form(...),
+    dry_run: bool = Form(False),
+    skip_invalid: bool = Form(False),
+    create_chapters: bool = Form(False),
+) -> Any:
+    """A roster, as in the UI and `import_members`: the same report as `--json`.
+
+    The whole file is checked and imported in this request; very large files go through the
+    page or the command, which run them as background jobs.
+    """
+    from hoiso.core.imports import FileError, stash_upload
+    from hoiso.members.imports.tasks import run_member_import
+    from hoiso.members.imports.views import _unit_for
+
+    require_perm(request.user, "members.import_member")
+    target = _unit_for(request.user, unit)
+    try:
+        token = stash_upload(file)
+        report = run_member_import(
+            {
+                "token": token,
+                "unit": target.pk,
+                "create_chapters": create_chapters,
+                "file_name": (file.name or "")[:200],
+                "dry_run": dry_run,
+                "skip_invalid": skip_invalid,
+            },
+            actor=request.user,
+        )
+    except FileError as error:
+        return Status(400, {"detail": str(error)})
+    return report.as_json()
+
+
+# Paths with an id come after fixed paths such as /import, which they would shadow.
 @router.get("/{member_id}", response=MemberDetail, url_name="member_detail", exclude_none=True)
 def get_member(request: HttpRequest, member_id: int) -> Member:
     return _detail(request, selectors.member_get(request.user, member_id))

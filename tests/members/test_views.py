@@ -289,3 +289,40 @@ def test_positions_with_terms(users, tree):
     client.post(reverse("members:member_position", args=[member.pk]), {"end_position": position.pk})
     position.refresh_from_db()
     assert position.end is not None
+
+
+def test_api_import_reports_like_the_command(users, tree):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["DANH SÁCH HỘI VIÊN"])
+    ws.append(["STT", "Họ và tên", "Ngày sinh", "Số CCCD"])
+    ws.append([1, "NGUYỄN THỊ HOA", "05/03/1985", "019185001245"])
+    ws.append([2, "Trần Thị Lan", "05/03/2015", ""])
+    out = io.BytesIO()
+    wb.save(out)
+    client = client_for(users["cadre_a"])
+    url = reverse("api:member_import")
+    report = client.post(
+        url, {"unit": tree.chapter_a1.code, "file": SimpleUploadedFile("ds.xlsx", out.getvalue())}
+    ).json()
+    assert report["imported"] == 0 and [i["row"] for i in report["invalid"]] == [4]
+    assert Member.objects.count() == 0
+    report = client.post(
+        url,
+        {
+            "unit": tree.chapter_a1.code,
+            "skip_invalid": "true",
+            "file": SimpleUploadedFile("ds.xlsx", out.getvalue()),
+        },
+    ).json()
+    assert report["imported"] == 1
+    assert Member.objects.get().full_name == "Nguyễn Thị Hoa"
+    outside = client.post(
+        url, {"unit": tree.chapter_b1.code, "file": SimpleUploadedFile("ds.xlsx", out.getvalue())}
+    )
+    assert outside.status_code == 404
