@@ -173,6 +173,7 @@ MATRIX: dict[str, Row] = {
     ),
     "members:unit_options": Row(denied="leader"),
     "members:dues": Row(denied="leader"),
+    "members:digital_bulk": Row(denied="leader"),
     "members:request_list": Row(denied="leader"),
     "members:request_decide": Row(
         method="post", args=obj("request_a"), out_of_scope=obj("request_b"), denied="leader", ok=302

@@ -216,11 +216,12 @@ class DecideForm(forms.Form):
 
 
 class IndicatorsForm(forms.Form):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, keep: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        choices = [("keep", _("Leave as it is")), *YES_NO_UNKNOWN] if keep else YES_NO_UNKNOWN
         for name, label in INDICATORS.items():
             self.fields[name] = forms.ChoiceField(
-                label=label, choices=YES_NO_UNKNOWN, required=False
+                label=label, choices=choices, required=False, initial="keep" if keep else ""
             )
 
     def values(self) -> dict[str, bool | None]:

@@ -155,6 +155,13 @@ class Member(models.Model):
         return self.full_name
 
     @property
+    def indicator_values(self) -> list[bool | None]:
+        """The digital-participation answers, in the order of choices.INDICATORS."""
+        from hoiso.members.choices import INDICATORS
+
+        return [getattr(self, name) for name in INDICATORS]
+
+    @property
     def is_current(self) -> bool:
         return self.status in (Status.ACTIVE, Status.AWAY)
 

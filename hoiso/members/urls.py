@@ -20,6 +20,7 @@ urlpatterns = [
     path("transfers/<int:pk>/decide/", views.transfer_decide, name="transfer_decide"),
     path("transfers/units/", views.unit_options, name="unit_options"),
     path("dues/", views.dues, name="dues"),
+    path("digital/", views.digital_bulk, name="digital_bulk"),
     path("requests/", views.request_list, name="request_list"),
     path("requests/<int:pk>/decide/", views.request_decide, name="request_decide"),
     path("import/", include("hoiso.members.imports.urls")),

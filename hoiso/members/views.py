@@ -453,6 +453,50 @@ def dues(request: HttpRequest) -> HttpResponse:
     )
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
+def digital_bulk(request: HttpRequest) -> HttpResponse:
+    """A chapter's digital-participation answers: tick members, set the answers for all of them."""
+    require_perm(request.user, "members.change_member")
+    code = request.GET.get("unit") or request.POST.get("unit") or ""
+    unit = unit_get(request.user, code=code) if code else None
+    form = IndicatorsForm(request.POST or None, keep=True)
+    members: list[Member] = []
+    if unit is not None:
+        require_perm_at(request.user, "members.change_member", unit.path)
+        flt = selectors.MemberFilter(unit=unit, status=["active", "away"])
+        members = list(
+            selectors.member_queryset(request.user, flt)
+            .select_related("unit")
+            .order_by("name_sort")[:1000]
+        )
+        if request.method == "POST" and form.is_valid():
+            chosen = {int(x) for x in request.POST.getlist("member") if x.isdigit()}
+            picked = [m for m in members if m.pk in chosen]
+            values = {k: v for k, v in form.values().items() if request.POST.get(k) != "keep"}
+            if not picked:
+                messages.error(request, _("Tick the members the answers are for."))
+            else:
+                services.indicators_update(actor=request.user, members=picked, values=values)
+                messages.success(
+                    request,
+                    ngettext("Saved for %(n)d member.", "Saved for %(n)d members.", len(picked))
+                    % {"n": len(picked)},
+                )
+                return redirect(f"{request.path}?unit={unit.code}")
+    return render(
+        request,
+        "members/digital_bulk.html",
+        {
+            "unit": unit,
+            "units": _form_units(request.user, "members.change_member")[:500],
+            "members": members,
+            "form": form,
+            "indicators": INDICATORS,
+        },
+    )
+
+
 # --- change requests and self-service --------------------------------------------------
 
 

