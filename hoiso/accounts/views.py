@@ -27,6 +27,7 @@ from hoiso.accounts.forms import (
 )
 from hoiso.accounts.models import RoleAssignment, User
 from hoiso.core.access import require_perm, require_perm_at
+from hoiso.core.forms import add_service_errors
 from hoiso.org.selectors import unit_list
 
 MANAGE = "accounts.manage_user"
@@ -88,19 +89,11 @@ def user_create(request: HttpRequest) -> HttpResponse:
                 )
                 services.role_assign(actor=request.user, user=user, role=d["role"], unit=d["unit"])
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Account %(u)s was created.") % {"u": user.username})
             return redirect("accounts:user_detail", pk=user.pk)
     return render(request, "accounts/user_form.html", {"form": form})
-
-
-def _form_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 @login_required
@@ -161,7 +154,7 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("accounts:user_detail", pk=pk)
         except ValidationError as exc:
             form = {"edit": edit, "assign": assign, "password": password}.get(which or "", edit)
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
     services.user_record_view(actor=request.user, user=target)
     return render(
         request,

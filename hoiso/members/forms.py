@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from hoiso.core.forms import add_service_errors
 from hoiso.members.choices import (
     ETHNICITIES,
     INDICATORS,
@@ -170,11 +171,7 @@ class MemberForm(forms.Form):
         )
 
     def add_service_errors(self, exc: ValidationError) -> None:
-        if hasattr(exc, "error_dict"):
-            for name, errors in exc.message_dict.items():
-                self.add_error(name if name in self.fields else None, errors)
-        else:
-            self.add_error(None, exc)
+        add_service_errors(self, exc)
 
 
 def initial_from(data: MemberInput, unit: Unit, sensitive: dict[str, str | None]) -> dict[str, Any]:

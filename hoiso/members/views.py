@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from hoiso.core.access import has_perm, has_perm_at, require_perm, require_perm_at
+from hoiso.core.forms import add_service_errors
 from hoiso.members import selectors, services
 from hoiso.members.choices import INDICATORS, SENSITIVE_FIELDS
 from hoiso.members.forms import (
@@ -323,11 +324,7 @@ def member_transfer(request: HttpRequest, pk: int) -> HttpResponse:
                     date=d["date"],
                 )
             except ValidationError as exc:
-                if hasattr(exc, "error_dict"):
-                    for name, errs in exc.message_dict.items():
-                        form.add_error(name if name in form.fields else None, errs)
-                else:
-                    form.add_error(None, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(
                     request,
@@ -381,6 +378,29 @@ def transfer_decide(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("members:transfer_list")
 
 
+def _unit_roster(request: HttpRequest, perm: str) -> tuple[Any, list[Member]]:
+    """The unit named by ``?unit=`` (or the form) and its current members, for pages that act
+    on many members at once; the user needs ``perm`` at that unit."""
+    require_perm(request.user, perm)
+    code = request.GET.get("unit") or request.POST.get("unit") or ""
+    if not code:
+        return None, []
+    unit = unit_get(request.user, code=code)
+    require_perm_at(request.user, perm, unit.path)
+    flt = selectors.MemberFilter(unit=unit, status=["active", "away"])
+    members = list(
+        selectors.member_queryset(request.user, flt)
+        .select_related("unit")
+        .order_by("name_sort")[:1000]
+    )
+    return unit, members
+
+
+def _ticked(request: HttpRequest, members: list[Member]) -> list[Member]:
+    chosen = {int(x) for x in request.POST.getlist("member") if x.isdigit()}
+    return [m for m in members if m.pk in chosen]
+
+
 # --- dues --------------------------------------------------------------------------------
 
 
@@ -388,25 +408,14 @@ def transfer_decide(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def dues(request: HttpRequest) -> HttpResponse:
     """A chapter's dues for a year: tick who paid, record them all at once."""
-    require_perm(request.user, "members.record_dues")
-    code = request.GET.get("unit") or request.POST.get("unit") or ""
-    unit = unit_get(request.user, code=code) if code else None
+    unit, members = _unit_roster(request, "members.record_dues")
     year = int(request.GET.get("year") or request.POST.get("year") or timezone.localdate().year)
     form = DuesForm(request.POST or None, initial={"year": year, "paid_on": timezone.localdate()})
-    members: list[Member] = []
     paid: set[int] = set()
     if unit is not None:
-        require_perm_at(request.user, "members.record_dues", unit.path)
-        flt = selectors.MemberFilter(unit=unit, status=["active", "away"])
-        members = list(
-            selectors.member_queryset(request.user, flt)
-            .select_related("unit")
-            .order_by("name_sort")[:1000]
-        )
         paid = selectors.dues_paid_ids(members, year)
         if request.method == "POST" and form.is_valid():
-            chosen = {int(x) for x in request.POST.getlist("member") if x.isdigit()}
-            picked = [m for m in members if m.pk in chosen]
+            picked = _ticked(request, members)
             if not picked:
                 form.add_error(None, _("Tick the members who paid."))
             else:
@@ -457,33 +466,21 @@ def dues(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def digital_bulk(request: HttpRequest) -> HttpResponse:
     """A chapter's digital-participation answers: tick members, set the answers for all of them."""
-    require_perm(request.user, "members.change_member")
-    code = request.GET.get("unit") or request.POST.get("unit") or ""
-    unit = unit_get(request.user, code=code) if code else None
+    unit, members = _unit_roster(request, "members.change_member")
     form = IndicatorsForm(request.POST or None, keep=True)
-    members: list[Member] = []
-    if unit is not None:
-        require_perm_at(request.user, "members.change_member", unit.path)
-        flt = selectors.MemberFilter(unit=unit, status=["active", "away"])
-        members = list(
-            selectors.member_queryset(request.user, flt)
-            .select_related("unit")
-            .order_by("name_sort")[:1000]
-        )
-        if request.method == "POST" and form.is_valid():
-            chosen = {int(x) for x in request.POST.getlist("member") if x.isdigit()}
-            picked = [m for m in members if m.pk in chosen]
-            values = {k: v for k, v in form.values().items() if request.POST.get(k) != "keep"}
-            if not picked:
-                messages.error(request, _("Tick the members the answers are for."))
-            else:
-                services.indicators_update(actor=request.user, members=picked, values=values)
-                messages.success(
-                    request,
-                    ngettext("Saved for %(n)d member.", "Saved for %(n)d members.", len(picked))
-                    % {"n": len(picked)},
-                )
-                return redirect(f"{request.path}?unit={unit.code}")
+    if unit is not None and request.method == "POST" and form.is_valid():
+        picked = _ticked(request, members)
+        values = {k: v for k, v in form.values().items() if request.POST.get(k) != "keep"}
+        if not picked:
+            messages.error(request, _("Tick the members the answers are for."))
+        else:
+            services.indicators_update(actor=request.user, members=picked, values=values)
+            messages.success(
+                request,
+                ngettext("Saved for %(n)d member.", "Saved for %(n)d members.", len(picked))
+                % {"n": len(picked)},
+            )
+            return redirect(f"{request.path}?unit={unit.code}")
     return render(
         request,
         "members/digital_bulk.html",
@@ -560,11 +557,7 @@ def my_profile(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Thank you: your answers are saved."))
                 return redirect("members:my_profile")
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for name, errs in exc.message_dict.items():
-                    form.add_error(name if name in form.fields else None, errs)
-            else:
-                form.add_error(None, exc)
+            add_service_errors(form, exc)
     services.member_record_view(actor=request.user, member=member, sensitive=False)
     return render(
         request,
