@@ -365,6 +365,7 @@ def test_statistics_counts(roster, users, tree, settings):
         "deceased": 0,
     }
     assert (stats.paid, stats.carded, stats.digital) == (2, 1, 1)
+    assert stats.sensitive is None
     assert stats.paid_percent == 40.0
     assert {s.key: s.count for s in stats.by_type} == {"regular": 4, "honorary": 1}
     assert {s.key: s.count for s in stats.by_age} == {
@@ -403,11 +404,17 @@ def test_statistics_page_in_a_handful_of_queries(
 ):
     client = client_for(users["province_cadre"])
     client.get(reverse("members:stats"))  # session and scope caches warm
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(12):
         response = client.get(reverse("members:stats"), {"unit": tree.province.code})
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Hội LHPN phường Phổ Yên" in html and 'data-testid="stats-sensitive"' in html
+    assert "Hội LHPN phường Phổ Yên" in html
+    # sensitive breakdowns on request only: one more query, and an audit row
+    assert 'data-testid="stats-sensitive"' not in html and 'data-testid="show-sensitive"' in html
+    with django_assert_max_num_queries(16):  # + the audit row (savepoint, insert, release)
+        response = client.get(reverse("members:stats"), {"unit": "TN", "sensitive": "1"})
+    assert 'data-testid="stats-sensitive"' in response.content.decode()
+    assert AuditLog.objects.filter(action="member.stats_sensitive", unit=tree.province).count() == 1
 
 
 def test_statistics_default_to_the_users_top_unit(roster, users, tree):
@@ -434,7 +441,8 @@ def test_small_counts_suppressed_with_a_complement():
 def test_sensitive_breakdown_suppressed_in_html_and_excel(roster, users, tree):
     for i in range(6):
         make_member(tree.chapter_a2, f"Đinh Thị Thu {i}", sensitive={"ethnicity": "Kinh"})
-    stats = member_stats(users["cadre_a"], tree.commune_a)
+    assert member_stats(users["cadre_a"], tree.commune_a).sensitive is None  # not asked for
+    stats = member_stats(users["cadre_a"], tree.commune_a, with_sensitive=True)
     assert stats.sensitive is not None
     ethnicity = next(r for r in stats.sensitive if r.name == "ethnicity")
     cells = {c.label: c for c in ethnicity.cells}
@@ -448,13 +456,10 @@ def test_sensitive_breakdown_suppressed_in_html_and_excel(roster, users, tree):
     assert party["Đảng viên"] == "<5"
 
     client = client_for(users["cadre_a"])
-    html = client.get(reverse("members:stats"), {"unit": tree.commune_a.code}).content.decode()
+    query = {"unit": tree.commune_a.code, "sensitive": "1"}
+    html = client.get(reverse("members:stats"), query).content.decode()
     assert 'data-testid="stats-sensitive"' in html and "&lt;5" in html
-    book = load_workbook(
-        io.BytesIO(
-            b"".join(client.get(reverse("members:stats_export"), {"unit": tree.commune_a.code}))
-        )
-    )
+    book = load_workbook(io.BytesIO(b"".join(client.get(reverse("members:stats_export"), query))))
     assert "Nhạy cảm (tổng hợp)" in book.sheetnames
     sensitive = [v for row in book["Nhạy cảm (tổng hợp)"].iter_rows(values_only=True) for v in row]
     assert "<5" in sensitive and "Tày" in sensitive
@@ -464,13 +469,15 @@ def test_no_sensitive_breakdown_without_the_permission(roster, users, tree):
     user = make_user("quantri_phoyen", "admin", tree.commune_a)  # may export, not see sensitive
     for who in (users["chapter_a1"], user):
         client = client_for(who)
-        response = client.get(reverse("members:stats"))
+        response = client.get(reverse("members:stats"), {"sensitive": "1"})  # ignored
         html = response.content.decode()
         assert response.status_code == 200
         assert 'data-testid="stats-sensitive"' not in html
+        assert 'data-testid="show-sensitive"' not in html
         assert "Tày" not in html and "Dân tộc" not in html
         assert response.context["stats"].sensitive is None
-        book = load_workbook(io.BytesIO(b"".join(client.get(reverse("members:stats_export")))))
+        excel = client.get(reverse("members:stats_export"), {"sensitive": "1"})
+        book = load_workbook(io.BytesIO(b"".join(excel)))
         assert book.sheetnames == ["Tổng hợp", "Theo đơn vị", "Theo năm vào Hội"]
         cells = {str(v) for ws in book for row in ws.iter_rows(values_only=True) for v in row}
         assert not cells & {"Tày", "Kinh", "Dân tộc", "Đảng viên", "<5"}
@@ -483,7 +490,8 @@ def test_statistics_export_is_audited(roster, users, tree):
     book = load_workbook(io.BytesIO(b"".join(response)))
     assert book.sheetnames[:3] == ["Tổng hợp", "Theo đơn vị", "Theo năm vào Hội"]
     row = AuditLog.objects.filter(action="member.stats_export").get()
-    assert row.detail == {"unit": tree.commune_a.code, "sensitive": True}
+    assert row.detail == {"unit": tree.commune_a.code, "sensitive": False}
+    assert "Nhạy cảm (tổng hợp)" not in book.sheetnames  # not asked for
 
 
 def test_the_importer_reads_the_roster_back(roster, users, tree, capsys, tmp_path):

@@ -209,12 +209,12 @@ def member_stats(
     *,
     year: int | None = None,
     today: dt.date | None = None,
-    with_sensitive: bool = True,
+    with_sensitive: bool = False,
 ) -> MemberStats:
     """The statistics of every member under ``unit`` (403 without members.view_member there).
 
-    Sensitive breakdowns are computed only when the user holds the sensitive permission at the
-    unit (and ``with_sensitive`` is left on).
+    Sensitive breakdowns are computed only when asked for (``with_sensitive``) and the user
+    holds the sensitive permission at the unit.
     """
     require_perm_at(user, VIEW_PERM, unit.path)
     today = today or timezone.localdate()

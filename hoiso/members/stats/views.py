@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET
 
 from hoiso.core.access import has_perm_at, require_perm, require_perm_at, scope_paths
 from hoiso.core.audit import audit
+from hoiso.members.selectors import SENSITIVE_PERM
 from hoiso.members.stats import exports, workbook
 from hoiso.members.stats.filters import (
     EXPORT_PERM,
@@ -107,13 +108,28 @@ def _stats_unit(request: HttpRequest) -> tuple[Unit, list[Unit]]:
     return tops[0], tops
 
 
+def _wants_sensitive(request: HttpRequest, unit: Unit) -> tuple[bool, bool]:
+    """(may see the sensitive breakdowns here, asked for them with ``sensitive=1``)."""
+    allowed = has_perm_at(request.user, SENSITIVE_PERM, unit.path)
+    return allowed, allowed and request.GET.get("sensitive") == "1"
+
+
 @login_required
 @require_GET
 def stats_page(request: HttpRequest) -> HttpResponse:
-    """Statistics of the members under one unit, with a table by direct child unit."""
+    """Statistics of the members under one unit, with a table by direct child unit.
+
+    The sensitive breakdowns are computed only on request (``sensitive=1``), for users allowed
+    to see them, and that view is audited: aggregates of special-category data are read when
+    needed, not on every visit.
+    """
     unit, tops = _stats_unit(request)
-    stats = member_stats(request.user, unit)
     user = request.user
+    allowed, wanted = _wants_sensitive(request, unit)
+    stats = member_stats(user, unit, with_sensitive=wanted)
+    if stats.sensitive is not None:
+        with transaction.atomic():
+            audit(actor=user, action="member.stats_sensitive", unit=unit, detail={})
     return render(
         request,
         "members/stats/stats.html",
@@ -123,6 +139,7 @@ def stats_page(request: HttpRequest) -> HttpResponse:
             "ancestors": stats_ancestors(user, unit),
             "tops": tops if len(tops) > 1 else [],
             "can_export": has_perm_at(user, EXPORT_PERM, unit.path),
+            "sensitive_allowed": allowed,
             "sensitive_shown": stats.sensitive is not None,
         },
     )
@@ -134,7 +151,8 @@ def stats_export(request: HttpRequest) -> FileResponse:
     """The same statistics as an Excel workbook (one sheet per table); audited."""
     unit, _tops = _stats_unit(request)
     user = request.user
-    stats = member_stats(user, unit)
+    _allowed, wanted = _wants_sensitive(request, unit)
+    stats = member_stats(user, unit, with_sensitive=wanted)
     now = timezone.localtime()
     with transaction.atomic():
         audit(
