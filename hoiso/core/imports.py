@@ -195,13 +195,6 @@ class Importer:
     def commit_end(self, count: int) -> None:
         """Streaming mode: after the last ``commit``, in the same transaction (one audit row)."""
 
-    def commit_flush(self) -> None:
-        """Streaming mode: finish any write still running before the transaction ends.
-
-        Called once, inside the transaction, whatever happened; an importer that overlaps its
-        writes with reading the next chunk waits for them here (and raises their error).
-        """
-
     def commit_issues(
         self, error: ValidationError, cleaned: list[tuple[int, Any]]
     ) -> list[RowIssue]:
@@ -772,10 +765,7 @@ def _run_streaming(
             consume()
         else:
             with transaction.atomic():
-                try:
-                    consume()
-                finally:
-                    importer.commit_flush()
+                consume()
                 whole_file = any(issue.row == 0 for issue in issues)
                 if count and not whole_file and (skip_invalid or not issues):
                     importer.commit_end(count)

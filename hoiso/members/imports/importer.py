@@ -41,7 +41,7 @@ from hoiso.members.choices import (
     PoliticalTheory,
     Sex,
 )
-from hoiso.members.imports.writer import BackgroundWriter, members_import_audit, members_insert
+from hoiso.members.imports.writer import members_import_audit, members_insert
 from hoiso.members.models import Member
 from hoiso.members.services import Clean, MemberInput, clean_member
 from hoiso.org.models import Level, Unit
@@ -323,8 +323,6 @@ class MemberImporter(Importer):
         self._ids: dict[int, int] = {}
         self._people: dict[int, int] = {}
         self._text_cache: dict[str, str] = {}
-        # The INSERTs of one chunk run while the next chunk is read and cleaned (SQLite).
-        self._writer = BackgroundWriter()
 
     # -- the units a row may name ---------------------------------------------------------------
 
@@ -694,7 +692,6 @@ class MemberImporter(Importer):
                     continue
                 self._people[key] = row
         hashes = list(fresh)
-        self._writer.wait()  # the connection is the writer's until its batch is done
         for start in range(0, len(hashes), _QUERY_CHUNK):
             existing = Member.objects.filter(
                 id_number_idx__in=hashes[start : start + _QUERY_CHUNK],
@@ -715,19 +712,12 @@ class MemberImporter(Importer):
         return issues
 
     def commit(self, cleaned: list[tuple[int, Any]]) -> int:
-        self._writer.wait()
         rows = [(item.clean, self._resolve(item.place)) for _row, item in cleaned]
-        created = members_insert(
-            actor=self.actor, rows=rows, reason=_("imported"), background=self._writer
-        )
-        self.imported += created
-        return created
-
-    def commit_flush(self) -> None:
-        self._writer.wait()
+        created = members_insert(actor=self.actor, rows=rows, reason=_("imported"))
+        self.imported += len(created)
+        return len(created)
 
     def commit_end(self, count: int) -> None:
-        self._writer.wait()
         members_import_audit(
             actor=self.actor,
             unit=self.unit,

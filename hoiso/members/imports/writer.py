@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import operator
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
@@ -102,9 +101,9 @@ def _values(plan: _Plan, row: dict[str, Any]) -> tuple[Any, ...]:
     return tuple(values)
 
 
-def _insert(plan: _Plan, rows: list[tuple[Any, ...]], *, ids: bool, raw: Any = None) -> list[int]:
+def _insert(plan: _Plan, rows: list[tuple[Any, ...]], *, ids: bool) -> list[int]:
     """One prepared INSERT run over every row; the new primary keys when ``ids``."""
-    raw = raw or connection.connection
+    raw = connection.connection
     assert raw is not None
     cursor = raw.cursor()
     try:
@@ -154,63 +153,29 @@ def _member_rows(
     return drafts
 
 
-class BackgroundWriter:
-    """Runs one batch of INSERTs on a helper thread while the caller cleans the next batch.
-
-    SQLite does its work with Python's lock released, so the two overlap. The caller must
-    ``wait()`` before any other query on the connection and before the transaction ends;
-    ``wait()`` raises the error of the batch, if any.
-    """
-
-    def __init__(self) -> None:
-        self._thread: threading.Thread | None = None
-        self._error: BaseException | None = None
-
-    def submit(self, work: Callable[[], None]) -> None:
-        self.wait()
-
-        def run() -> None:
-            try:
-                work()
-            except BaseException as error:  # noqa: BLE001 - re-raised in the caller by wait()
-                self._error = error
-
-        self._thread = threading.Thread(target=run, name="member-import-writer", daemon=True)
-        self._thread.start()
-
-    def wait(self) -> None:
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
-        if self._error is not None:
-            error, self._error = self._error, None
-            raise error
-
-
 def members_insert(
     *,
     actor: Any,
     rows: Sequence[tuple[Clean, Unit]],
     source: str = "import",
     reason: str = "",
-    background: BackgroundWriter | None = None,
-) -> int:
-    """Insert validated members and their history rows; return how many. No audit row.
+) -> list[int]:
+    """Insert validated members and their history rows; return the new ids. No audit row.
 
     Must run inside a transaction. The history rows are those ``bulk_history_create`` would
-    write (history type "+", the actor, the reason, one time), inserted the same way. With
-    ``background`` (SQLite only: the writes then run on a helper thread) the caller waits for
-    it before its next query.
+    write (history type "+", the actor, the reason, one time), inserted the same way.
     """
     if not connection.in_atomic_block:
         raise RuntimeError("members_insert must run inside a transaction")
     if not rows:
-        return 0
+        return []
     now = timezone.now()
     plans = _plans()
     _roomy_page_cache()
     drafts = _member_rows(rows, source=source, now=now)
-    members = [_values(plans.member, d) for d in drafts]
+    ids = _insert(plans.member, [_values(plans.member, d) for d in drafts], ids=True)
+    if len(ids) != len(drafts):  # pragma: no cover - every supported backend returns them
+        raise RuntimeError("the database did not return the new member ids")
     user = actor if actor is not None and actor.is_authenticated else None
     extra = {
         "history_date": now,
@@ -218,24 +183,13 @@ def members_insert(
         "history_type": "+",
         "history_user_id": user.pk if user is not None else None,
     }
-
-    def write(raw: Any = None) -> None:
-        ids = _insert(plans.member, members, ids=True, raw=raw)
-        if len(ids) != len(drafts):  # pragma: no cover - every supported backend returns them
-            raise RuntimeError("the database did not return the new member ids")
-        history = []
-        for pk, draft in zip(ids, drafts, strict=True):
-            draft["id"] = pk
-            draft.update(extra)
-            history.append(_values(plans.history, draft))
-        _insert(plans.history, history, ids=False, raw=raw)
-
-    if background is not None and connection.vendor == "sqlite":
-        raw = connection.connection  # the helper thread has no Django connection of its own
-        background.submit(lambda: write(raw))
-    else:
-        write()
-    return len(drafts)
+    history = []
+    for pk, draft in zip(ids, drafts, strict=True):
+        draft["id"] = pk
+        draft.update(extra)
+        history.append(_values(plans.history, draft))
+    _insert(plans.history, history, ids=False)
+    return ids
 
 
 # SQLite's default page cache (2 MB) thrashes on the member indexes (random keyed hashes,
@@ -309,8 +263,8 @@ def members_bulk_create(
     members_import_audit(
         actor=actor,
         unit=unit,
-        count=created,
+        count=len(created),
         file_name=file_name,
         detail={"date": (today or timezone.localdate()).isoformat()},
     )
-    return created
+    return len(created)
