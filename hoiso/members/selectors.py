@@ -134,10 +134,12 @@ def member_page(
     key = _decode(cursor) if cursor else None
     if key is not None:
         name_sort, pk = key
+        # A range on name_sort (each unit's index scan starts there) minus the rows of the
+        # same name up to the cursor: an OR of the two halves would defeat the index.
         if backwards:
-            qs = qs.filter(Q(name_sort__lt=name_sort) | Q(name_sort=name_sort, pk__lt=pk))
+            qs = qs.filter(name_sort__lte=name_sort).exclude(name_sort=name_sort, pk__gte=pk)
         else:
-            qs = qs.filter(Q(name_sort__gt=name_sort) | Q(name_sort=name_sort, pk__gt=pk))
+            qs = qs.filter(name_sort__gte=name_sort).exclude(name_sort=name_sort, pk__lte=pk)
     order = ["-name_sort", "-pk"] if backwards else ["name_sort", "pk"]
     ids = list(qs.order_by(*order).values_list("pk", flat=True)[: size + 1])
     rows = Member.objects.select_related("unit").in_bulk(ids)

@@ -59,6 +59,19 @@ def _form_units(user: Any, perm: str) -> Any:
     return qs.filter(q)
 
 
+def _filter_units(user: Any) -> list[Any]:
+    """The unit filter's choices: the user's own units and the units right under them (a
+    province's communes, a commune's chapters); deeper units are reached from the tree."""
+    from hoiso.org.selectors import unit_children, unit_roots
+
+    roots = unit_roots(user)
+    options: list[Any] = []
+    for root in roots:
+        options.append(root)
+        options.extend(unit_children(root))
+    return options
+
+
 @login_required
 def member_list(request: HttpRequest) -> HttpResponse:
     from hoiso.members.stats.filters import filter_from_query
@@ -70,7 +83,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     for key in ("after", "before"):
         query.pop(key, None)
-    units = unit_list(request.user).filter(level__rank__gte=2).order_by("path")[:500]
+    units = _filter_units(request.user)
     return render(
         request,
         "members/member_list.html",
