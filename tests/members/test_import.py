@@ -601,3 +601,50 @@ def test_progress_written_inside_a_transaction_is_visible(tree: Tree, immediate_
         job_progress(job.pk, 4, 10)
         assert job_progress_of(Job.objects.get(pk=job.pk)) == (4, 10)
     assert job_progress_of(Job.objects.get(pk=job.pk)) == (4, 10)
+
+
+# --- the write path ------------------------------------------------------------------------------
+
+
+def test_members_bulk_create_writes_rows_history_and_one_audit_row(
+    tree: Tree, users: dict[str, Any]
+) -> None:
+    from hoiso.members.imports.writer import members_bulk_create
+    from hoiso.members.services import MemberInput, clean_member
+
+    actor = users["cadre_a"]
+    rows = [
+        (
+            clean_member(
+                MemberInput(
+                    full_name=f"HOÀNG THỊ MỸ {i}",
+                    birth_year=1980 + i,
+                    id_number=f"0191{80 + i}00012{i}",
+                    phone="912345678",
+                    sensitive={"ethnicity": "Tày"},
+                )
+            ),
+            tree.chapter_a1,
+        )
+        for i in range(3)
+    ]
+    assert members_bulk_create(actor=actor, rows=rows, file_name="a.xlsx", unit=tree.commune_a) == 3
+    members = list(Member.objects.order_by("pk"))
+    assert [m.full_name for m in members] == [f"Hoàng Thị Mỹ {i}" for i in range(3)]
+    first = members[0]
+    assert first.name_folded == "hoang thi my 0" and first.phone == "0912345678"
+    assert first.unit == tree.chapter_a1 and first.source == "import"
+    assert first.created_at is not None and first.status == "active"
+    assert id_number_of(first) == "019180000120" and sensitive_values(first)["ethnicity"] == "Tày"
+    # the history rows are those simple_history's bulk_history_create would write
+    record = first.history.get()
+    assert (record.history_type, record.history_user, record.history_change_reason) == (
+        "+",
+        actor,
+        "imported",
+    )
+    assert record.full_name == first.full_name and record.id_number_idx == first.id_number_idx
+    assert record.unit_id == first.unit_id and record.created_at == first.created_at
+    log = AuditLog.objects.get(action="member.import")
+    assert log.detail["count"] == 3 and log.detail["file"] == "a.xlsx"
+    assert log.actor == actor and log.unit == tree.commune_a
