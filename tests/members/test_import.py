@@ -122,8 +122,8 @@ EXPECTED = [
      "phố 2"),
     (18, "chapter", "Unknown chapter «Chi hội Tổ dân phố 9» in Hội LHPN phường Phổ Yên; the "
      "chapters are: Chi hội Tổ dân phố 1, Chi hội Tổ dân phố 2."),
-    (19, "occupation", "Unknown value «phi hành gia»; use one of: nông dân, công nhân, cán bộ, "
-     "công chức, viên chức, hưu trí, buôn bán, kinh doanh, học sinh, lao động tự do, nội trợ, "
+    (19, "occupation", "Unknown value «phi hành gia»; use one of: nông dân; công nhân; cán bộ, "
+     "công chức, viên chức; hưu trí; buôn bán; kinh doanh; học sinh; lao động tự do; nội trợ; "
      "khác."),
 ]  # fmt: skip
 VALID_ROWS = 3

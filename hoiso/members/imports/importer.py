@@ -73,7 +73,7 @@ _TEXT_MAX: Final = _fields_max(
 # Spellings people write in a roster, besides the code and the English label, per choice.
 _CHOICE_SYNONYMS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
     "sex": {
-        Sex.FEMALE: ("nữ", "n", "phụ nữ", "f", "x"),
+        Sex.FEMALE: ("nữ", "phụ nữ", "f"),
         Sex.MALE: ("nam", "m"),
     },
     "member_type": {
@@ -453,7 +453,7 @@ class MemberImporter(Importer):
             return ""
         value = self._choices[name].get(_key(text))
         if value is None:
-            allowed = ", ".join(
+            allowed = "; ".join(
                 f"{_CHOICE_SYNONYMS[name].get(v, (str(label),))[0]}"
                 for v, label in _CHOICES[name].choices
             )
@@ -581,7 +581,7 @@ class MemberImporter(Importer):
                     (
                         "youth_union",
                         _("Unknown value «%(value)s»; use one of: %(allowed)s.")
-                        % {"value": values["youth_union"], "allowed": "x, có, không"},
+                        % {"value": values["youth_union"], "allowed": "x; có; không"},
                     )
                 )
         texts: dict[str, str] = {}
