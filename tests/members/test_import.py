@@ -648,3 +648,28 @@ def test_members_bulk_create_writes_rows_history_and_one_audit_row(
     log = AuditLog.objects.get(action="member.import")
     assert log.detail["count"] == 3 and log.detail["file"] == "a.xlsx"
     assert log.actor == actor and log.unit == tree.commune_a
+
+
+def test_ui_preview_names_the_chapters_it_would_create(
+    tree: Tree, users: dict[str, Any], tmp_path: Path
+) -> None:
+    rows = [
+        HEADER,
+        [1, "Lò Thị Ban", "1975", "Nữ", None, None, "Xóm Mới", "Tổ 2", None, None, None, None,
+         None, None, None],
+        [2, "Hà Thị Cúc", "1976", "Nữ", None, None, "Tổ dân phố 1", "Tổ 7", None, None, None,
+         None, None, None, None],
+    ]  # fmt: skip
+    client = client_for(users["cadre_a"])
+    units = Unit.objects.count()
+    preview = check(client, tree.commune_a, upload(tmp_path, rows), create_chapters="on")
+    assert preview.context["planned_units"] == [
+        "Chi hội Xóm Mới",
+        "Tổ 2 (Chi hội Xóm Mới)",
+        "Tổ 7 (Chi hội Tổ dân phố 1)",
+    ]
+    assert 'data-testid="planned-units"' in preview.content.decode()
+    assert Unit.objects.count() == units  # the preview creates nothing
+    assert confirm(client, preview).status_code == 302
+    assert Unit.objects.count() == units + 3
+    assert Member.objects.get(full_name="Hà Thị Cúc").unit.parent == tree.chapter_a1

@@ -731,6 +731,18 @@ class MemberImporter(Importer):
 
     # -- creating the chapters the file names ----------------------------------------------------
 
+    def planned_units(self) -> list[str]:
+        """The chapters and groups the file names that the import creates (for the preview)."""
+        names = {f"u:{u.pk}": u.name for u in [self.unit, *self._chapters.values()]}
+        names.update({p.key: p.name for p in self._new_places.values()})
+        return [
+            place.name
+            if place.level == CHAPTER_LEVEL
+            else f"{place.name} ({names.get(place.parent_key, '')})"
+            for place in self._new_places.values()
+            if place.key not in self._created
+        ]
+
     def _resolve(self, place: Place) -> Unit:
         if isinstance(place, Unit):
             return place

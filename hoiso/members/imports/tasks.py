@@ -37,8 +37,18 @@ def report_result(report: ImportReport) -> dict[str, Any]:
     }
 
 
-def run_member_import(params: dict[str, Any], *, actor: Any, job_id: int | None = None) -> Any:
-    """Run one import as the page asked for it (``params`` as kept by the job)."""
+def run_member_import(
+    params: dict[str, Any],
+    *,
+    actor: Any,
+    job_id: int | None = None,
+    planned: list[str] | None = None,
+) -> Any:
+    """Run one import as the page asked for it (``params`` as kept by the job).
+
+    ``planned``, when given, receives the names of the chapters and groups that importing the
+    file creates (a dry run's preview lists them).
+    """
     unit = Unit.objects.select_related("level").get(pk=params["unit"])
     importer = MemberImporter(
         actor,
@@ -46,13 +56,16 @@ def run_member_import(params: dict[str, Any], *, actor: Any, job_id: int | None 
         create_chapters=bool(params.get("create_chapters")),
         file_name=str(params.get("file_name", "")),
     )
-    return run_import(
+    report = run_import(
         importer,
         stashed_path(params["token"]),
         dry_run=bool(params.get("dry_run")),
         skip_invalid=bool(params.get("skip_invalid")),
         progress=(lambda done, total: job_progress(job_id, done, total)) if job_id else None,
     )
+    if planned is not None:
+        planned.extend(importer.planned_units())
+    return report
 
 
 @task()
@@ -63,7 +76,10 @@ def import_members_task(job_id: int) -> None:
         return
     with translation.override(job.params.get("language") or None):
         try:
-            report = run_member_import(job.params, actor=job.created_by, job_id=job_id)
+            planned: list[str] = []
+            report = run_member_import(
+                job.params, actor=job.created_by, job_id=job_id, planned=planned
+            )
         except FileError as error:
             job_fail(job_id, str(error))
         except BaseException:
@@ -71,4 +87,4 @@ def import_members_task(job_id: int) -> None:
             job_fail(job_id, _("The import stopped on an unexpected error; nothing was written."))
             raise
         else:
-            job_finish(job_id, report_result(report))
+            job_finish(job_id, {**report_result(report), "planned_units": planned[:200]})

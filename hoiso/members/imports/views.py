@@ -134,14 +134,21 @@ def member_import(request: HttpRequest) -> HttpResponse:
         rows = 0 if big else getattr(read_table(path), "height", 0)
         if big or rows > _sync_rows():
             return _start_job(request, unit, params, rows)
-        report = run_member_import(params, actor=request.user)
+        planned: list[str] = []
+        report = run_member_import(params, actor=request.user, planned=planned)
     except FileError as error:
         form.add_error(None, str(error))
         return render(request, "members/imports/import.html", context)
     if report.committed:
         messages.success(request, _imported_message(report.imported, report.invalid_rows))
         return redirect("members:member_list")
-    context.update(report=report, params=params, unit=unit, issues=len(report.invalid))
+    context.update(
+        report=report,
+        params=params,
+        unit=unit,
+        issues=len(report.invalid),
+        planned_units=planned if report.dry_run else [],
+    )
     return render(request, "members/imports/import.html", context)
 
 
@@ -170,6 +177,7 @@ def member_import_job(request: HttpRequest, pk: int) -> HttpResponse:
         "percent": percent,
         "report": job.result if job.is_finished else None,
         "issues": int(job.result.get("invalid_count", 0)),
+        "planned_units": job.result.get("planned_units", []) if job.params.get("dry_run") else [],
         "params": job.params,
         "unit": job.unit,
         "imported_message": _imported_message(
