@@ -14,6 +14,7 @@ Choices made here (see the function docstrings for details):
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -133,6 +134,14 @@ def nfc(text: str) -> str:
 
     Also repairs Ð/ð (eth) to Đ/đ, collapses runs of whitespace and strips the ends.
     """
+    if text.isascii():  # nothing to compose or move: the common case of codes, phones, e-mail
+        return _collapse_spaces(text)
+    return _nfc(text)
+
+
+@functools.lru_cache(maxsize=65536)
+def _nfc(text: str) -> str:
+    # Names, places and labels repeat a great deal in a roster: each distinct one is worked once.
     text = unicodedata.normalize("NFC", text).translate(_ETH_TO_DJE)
     text = _WORD_RE.sub(lambda match: _place_tone(match.group()), text)
     return _collapse_spaces(unicodedata.normalize("NFC", text))
@@ -140,6 +149,13 @@ def nfc(text: str) -> str:
 
 def fold(text: str) -> str:
     """Fold text for search: lower case, no marks, đ→d, single spaces ("Đặng Hoà" → "dang hoa")."""
+    if text.isascii():
+        return _collapse_spaces(text.lower())
+    return _fold(text)
+
+
+@functools.lru_cache(maxsize=65536)
+def _fold(text: str) -> str:
     text = unicodedata.normalize("NFD", unicodedata.normalize("NFC", text).lower())
     text = "".join(char for char in text if not unicodedata.category(char).startswith("M"))
     text = unicodedata.normalize("NFC", text.translate(_DJE_TO_D))
@@ -151,6 +167,7 @@ def search_terms(query: str) -> list[str]:
     return fold(query).split()
 
 
+@functools.lru_cache(maxsize=65536)
 def title_name(text: str) -> str:
     """Write a person's name with each word capitalised: "ĐẶNG THỊ ÁNH" → "Đặng Thị Ánh".
 
@@ -247,6 +264,7 @@ def _encode_part(part: _Part) -> str:
     return letters + _TONES + "".join(str(tone) for tone in tones)
 
 
+@functools.lru_cache(maxsize=65536)
 def name_sort_string(full_name: str) -> str:
     """ASCII string whose byte order equals the order of name_sort_key, for an indexed column.
 
