@@ -239,3 +239,6 @@ PAGE_SIZE = env_int("PAGE_SIZE", 50)
 # Scheme and host printed in QR codes (member cards): the address the public reaches us at.
 # Required in production: a wrong host would be printed on every card.
 PUBLIC_BASE_URL = secret("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# A member counts as digitally active with at least this many indicators answered "yes"
+# (feeds the 90% target of the 2030 programme).
+DIGITAL_ACTIVE_MIN = env_int("DIGITAL_ACTIVE_MIN", 3)
