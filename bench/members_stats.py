@@ -32,18 +32,17 @@ import io
 import os
 import platform
 import random
-import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _django import describe_machine, fresh_database
+from _report import NOTES, ROWS, Row, Stat, latency_row, ms, print_table, say
 
 TODAY = dt.date.today()
 YEAR = TODAY.year
@@ -100,25 +99,6 @@ class Picker:
 # --- measuring ------------------------------------------------------------------------------
 
 
-@dataclass
-class Stat:
-    samples: list[float]  # milliseconds
-
-    def q(self, fraction: float) -> float:
-        """Nearest-rank percentile."""
-        ordered = sorted(self.samples)
-        index = max(0, min(len(ordered) - 1, round(fraction * len(ordered) + 0.5) - 1))
-        return ordered[index]
-
-    @property
-    def p50(self) -> float:
-        return statistics.median(self.samples)
-
-    @property
-    def p95(self) -> float:
-        return self.q(0.95)
-
-
 def paired(
     measured: Callable[[], Any], baseline: Callable[[], Any], *, rounds: int, warmup: int
 ) -> tuple[Stat, Stat]:
@@ -136,57 +116,6 @@ def paired(
             fn()
             out.append((timer() - started) * 1000)
     return Stat(a), Stat(b)
-
-
-@dataclass
-class Row:
-    figure: str
-    value: str
-    baseline: str
-    ratio: str
-    target: str
-    verdict: str
-
-
-ROWS: list[Row] = []
-NOTES: list[str] = []
-
-
-def ms(x: float) -> str:
-    return f"{x:.2f} ms" if x < 100 else f"{x:.0f} ms"
-
-
-def latency_row(figure: str, got: Stat, base: Stat, target_ms: float | None) -> None:
-    verdict = "-" if target_ms is None else ("PASS" if got.p95 <= target_ms else "FAIL")
-    ROWS.append(
-        Row(
-            figure,
-            f"p50 {ms(got.p50)} / p95 {ms(got.p95)}",
-            f"p50 {ms(base.p50)} / p95 {ms(base.p95)}",
-            f"×{got.p50 / base.p50:.2f}",
-            "-" if target_ms is None else f"p95 ≤ {target_ms:g} ms",
-            verdict,
-        )
-    )
-
-
-def print_table() -> None:
-    head = Row("figure", "measured", "baseline (same run)", "vs base", "target", "result")
-    rows = [head, *ROWS]
-    widths = [max(len(getattr(r, f)) for r in rows) for f in Row.__dataclass_fields__]
-
-    def line(r: Row) -> str:
-        fields = zip(Row.__dataclass_fields__, widths, strict=True)
-        return "| " + " | ".join(getattr(r, f).ljust(w) for f, w in fields) + " |"
-
-    print(line(head))
-    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    for r in ROWS:
-        print(line(r))
-
-
-def say(text: str) -> None:
-    print(text, flush=True)
 
 
 # --- data -----------------------------------------------------------------------------------
