@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "hoiso.org",
     "hoiso.accounts",
     "hoiso.members",
+    "hoiso.documents",
 ]
 
 MIDDLEWARE = [

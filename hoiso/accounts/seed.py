@@ -19,6 +19,17 @@ MEMBER_WORK = [
     "members.issue_card",
 ]
 
+DOCUMENT_READ = ["documents.view_document", "documents.download_document", "documents.view_dossier"]
+DOCUMENT_WORK = [
+    *DOCUMENT_READ,
+    "documents.add_document",
+    "documents.change_document",
+    "documents.register_document",
+    "documents.share_document",
+    "documents.add_dossier",
+    "documents.change_dossier",
+]
+
 # code: (name, description, permissions, own records only)
 ROLES: dict[str, tuple[str, str, list[str], bool]] = {
     "admin": (
@@ -34,6 +45,10 @@ ROLES: dict[str, tuple[str, str, list[str], bool]] = {
             "accounts.manage_user",
             "core.view_auditlog",
             *MEMBER_WORK,
+            *DOCUMENT_WORK,
+            "documents.publish_document",
+            "documents.dispose_dossier",
+            "documents.view_disposaldecision",
         ],
         False,
     ),
@@ -47,6 +62,10 @@ ROLES: dict[str, tuple[str, str, list[str], bool]] = {
             *MEMBER_READ,
             "members.view_sensitive_member",
             "members.export_member",
+            *DOCUMENT_READ,
+            "documents.publish_document",
+            "documents.dispose_dossier",
+            "documents.view_disposaldecision",
         ],
         False,
     ),
@@ -62,6 +81,9 @@ ROLES: dict[str, tuple[str, str, list[str], bool]] = {
             "accounts.view_user",
             *MEMBER_WORK,
             "members.view_sensitive_member",
+            *DOCUMENT_WORK,
+            "documents.publish_document",
+            "documents.view_disposaldecision",
         ],
         False,
     ),
@@ -74,6 +96,8 @@ ROLES: dict[str, tuple[str, str, list[str], bool]] = {
             "members.add_member",
             "members.change_member",
             "members.record_dues",
+            "documents.view_document",
+            "documents.download_document",
         ],
         False,
     ),
