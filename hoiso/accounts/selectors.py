@@ -69,26 +69,19 @@ def token_list(user: Any) -> QuerySet[PersonalToken]:
 
 
 def scope_summary(user: Any) -> list[dict[str, Any]]:
-    """The caller's own role assignments, for the page header and /api/v1/me."""
-    from hoiso.accounts.models import Role
-    from hoiso.core.access import user_scopes
-    from hoiso.org.models import Unit
+    """The caller's own role assignments, for the page header and /api/v1/me.
 
-    entries = user_scopes(user)
-    if not entries:
-        return []
-    units = {u.pk: u for u in Unit.objects.filter(pk__in={e.unit_id for e in entries})}
-    roles = dict(
-        Role.objects.filter(code__in={e.role_code for e in entries}).values_list("code", "name")
-    )
+    Read from the cached scopes (``user_scopes``): no query on a warm cache.
+    """
+    from hoiso.core.access import user_scopes
+
     return [
         {
-            "unit_code": units[e.unit_id].code,
-            "unit_name": units[e.unit_id].name,
+            "unit_code": e.unit_code,
+            "unit_name": e.unit_name,
             "role": e.role_code,
-            "role_name": roles.get(e.role_code, e.role_code),
+            "role_name": e.role_name or e.role_code,
             "permissions": sorted(e.perms),
         }
-        for e in entries
-        if e.unit_id in units
+        for e in user_scopes(user)
     ]

@@ -41,11 +41,16 @@ class ScopeEntry:
     perms: frozenset[str]
     # A self-only role (Hội viên) grants its permissions on the user's own records alone.
     self_only: bool = False
+    # For the page header (shown on every page): kept here so that it costs no query.
+    unit_code: str = ""
+    unit_name: str = ""
+    role_name: str = ""
 
 
 # Scopes are cached across requests under a generation number that every change able to alter
-# someone's scope bumps (role assignments, a role's permissions, unit paths after a
-# restructuring). Several app processes need a shared cache (REDIS_URL) for this to hold.
+# someone's scope bumps (role assignments, a role's permissions or name, unit paths after a
+# restructuring, a unit's new name). Several app processes need a shared cache (REDIS_URL)
+# for this to hold.
 GENERATION_KEY = "hoiso:scopes:generation"
 SCOPE_TTL = 3600
 
@@ -88,16 +93,30 @@ def _load_scopes(user_id: int, today: dt.date) -> list[ScopeEntry]:
             "role__self_only",
             "role__permissions__content_type__app_label",
             "role__permissions__codename",
+            "unit__code",
+            "unit__name",
+            "role__name",
         )
     )
-    grouped: dict[int, tuple[int, str, str, bool, set[str]]] = {}
-    for ra_id, unit_id, path, role, self_only, app_label, codename in rows:
-        entry = grouped.setdefault(ra_id, (unit_id, path, role, self_only, set()))
+    grouped: dict[int, tuple[int, str, str, bool, set[str], str, str, str]] = {}
+    for ra_id, unit_id, path, role, self_only, app_label, codename, code, name, rname in rows:
+        entry = grouped.setdefault(
+            ra_id, (unit_id, path, role, self_only, set(), code, name, rname)
+        )
         if codename:
             entry[4].add(f"{app_label}.{codename}")
     return [
-        ScopeEntry(unit_id=u, unit_path=p, role_code=r, perms=frozenset(perms), self_only=so)
-        for u, p, r, so, perms in grouped.values()
+        ScopeEntry(
+            unit_id=u,
+            unit_path=p,
+            role_code=r,
+            perms=frozenset(perms),
+            self_only=so,
+            unit_code=code,
+            unit_name=name,
+            role_name=rname,
+        )
+        for u, p, r, so, perms, code, name, rname in grouped.values()
     ]
 
 

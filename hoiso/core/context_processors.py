@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from hoiso.core.access import scope_paths
+from hoiso.core.access import scope_paths, user_scopes
 
 # Modules appear here only once they exist; each is shown to users holding its permission.
 NAV: list[tuple[str, Any, str]] = [
@@ -30,7 +30,9 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         for name, label, perm in NAV
         if user.is_superuser or scope_paths(user, perm)
     ]
-    if getattr(user, "member", None) is not None:
+    # Only members who log in (the self-only member role) have a profile of their own: others
+    # are spared the query.
+    if any(e.self_only for e in user_scopes(user)) and getattr(user, "member", None) is not None:
         url = reverse("members:my_profile")
         items.insert(0, {"url": url, "label": _("My profile"), "active": request.path == url})
     scopes: list[dict[str, Any]] = []

@@ -348,6 +348,7 @@ def unit_rename(
     unit.name_folded = fold(new_name)
     unit._change_reason = _("renamed")  # type: ignore[attr-defined]
     unit.save(update_fields=["name", "name_folded"])
+    bump_scope_generation()  # cached scopes hold unit names (the page header)
     audit(actor=actor, action="unit.rename", obj=unit, unit=unit, detail=event.detail)
     return Preview(
         kind=event.kind, effective_date=effective_date, renamed=[(unit, old_name, new_name)]
