@@ -227,13 +227,9 @@ class Document(models.Model):
             models.Index(fields=["unit", "issue_year"], name="document_unit_year"),
             models.Index(fields=["unit", "direction", "issue_year"], name="document_register"),
         ]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["unit", "issue_year", "arrival_number"],
-                condition=Q(direction="in", arrival_number__isnull=False),
-                name="unique_arrival_number",
-            )
-        ]
+        # No unique constraint on arrival numbers: they restart each year of *arrival* (not of
+        # issue) and secret documents have their own series; RegisterCounter hands them out
+        # under a row lock (services/registers.py).
         permissions = [
             ("register_document", "Can register documents in the incoming and outgoing registers"),
             ("publish_document", "Can publish documents on the public site"),
