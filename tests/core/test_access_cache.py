@@ -50,3 +50,24 @@ def test_moved_units_change_cached_paths(users, tree):
     moved = Unit.objects.get(pk=tree.chapter_a1.pk)
     assert has_perm_at(fresh(user), "org.view_unit", moved.path)
     assert [e.unit_path for e in user_scopes(fresh(user))] == [moved.path]
+
+
+def test_page_header_costs_no_query_and_follows_a_rename(users, tree, django_assert_num_queries):
+    from hoiso.accounts.selectors import scope_summary
+
+    user = fresh(users["cadre_a"])
+    user_scopes(user)
+    with django_assert_num_queries(0):
+        header = scope_summary(user)
+    assert [(h["unit_name"], h["role_name"]) for h in header] == [
+        (tree.commune_a.name, "Cán bộ chuyên trách")
+    ]
+    org_services.unit_rename(
+        actor=None,
+        unit=tree.commune_a,
+        new_name="Hội LHPN phường Phổ Yên mới",
+        effective_date=dt.date(2026, 7, 1),
+    )
+    assert [h["unit_name"] for h in scope_summary(fresh(users["cadre_a"]))] == [
+        "Hội LHPN phường Phổ Yên mới"
+    ]
