@@ -1,4 +1,4 @@
-"""Folded text search: one interface, a backend per database. Callers never write backend SQL.
+"""Word-start search over one short folded column (names): ``folded_match`` and ``TextIndex``.
 
 A text index covers one folded column (``fold()`` output: lower case ASCII words). A query
 matches rows where every query term is the start of a word of the column ("nguyen thi hoa"

@@ -1,0 +1,125 @@
+"""PostgreSQL backend of full-text search: a side table (id, tsvector) with a GIN index.
+
+The tsvector is built with the ``simple`` configuration (no stemming, no stop words) over the
+folded words of ``index_text``: metadata with weight A, the text with weight D. Only the
+tsvector is stored, not the folded text. Ranking is ``ts_rank`` normalised by document length.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, TypeVar
+
+from django.db import models
+from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
+
+from hoiso.core.search.text import Clause, ParsedQuery
+
+_M = TypeVar("_M", bound=models.Model)
+# A tsvector holds at most 1 MB and positions up to 16,383: longer texts are cut (about 150
+# pages of text; phrases beyond the 16,383rd word are not found anyway).
+MAX_BODY = 300_000
+_VECTOR = "setweight(to_tsvector('simple', %s), 'A') || setweight(to_tsvector('simple', %s), 'D')"
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _clause(clause: Clause) -> str:
+    # Terms are word characters only; single quotes make to_tsquery take them as lexemes.
+    words = [f"'{t}'" for t in clause.terms]
+    if clause.prefix:
+        words[-1] += ":*"
+    return "(" + " <-> ".join(words) + ")"
+
+
+def tsquery(parsed: ParsedQuery) -> str:
+    expr = " & ".join(_clause(c) for c in parsed.include)
+    for clause in parsed.exclude:
+        expr += f" & !{_clause(clause)}"
+    return expr
+
+
+def create(schema_editor: Any, table: str, source_table: str) -> None:
+    schema_editor.execute(
+        f"CREATE TABLE {_q(table)} (id bigint PRIMARY KEY REFERENCES {_q(source_table)}(id) "
+        "ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED, tsv tsvector NOT NULL)"
+    )
+    schema_editor.execute(f"CREATE INDEX {_q(table + '_tsv')} ON {_q(table)} USING gin (tsv)")
+
+
+def drop(schema_editor: Any, table: str) -> None:
+    schema_editor.execute(f"DROP TABLE IF EXISTS {_q(table)}")
+
+
+def write(cursor: Any, table: str, rows: Sequence[tuple[int, str, str]]) -> None:
+    cursor.executemany(
+        f"INSERT INTO {_q(table)} (id, tsv) VALUES (%s, {_VECTOR}) "
+        "ON CONFLICT (id) DO UPDATE SET tsv = EXCLUDED.tsv",
+        [(pk, meta, body[:MAX_BODY]) for pk, meta, body in rows],
+    )
+
+
+def delete(cursor: Any, table: str, ids: Iterable[int]) -> None:
+    cursor.execute(f"DELETE FROM {_q(table)} WHERE id = ANY(%s)", [list(ids)])
+
+
+def delete_orphans(cursor: Any, table: str, source_table: str) -> int:
+    cursor.execute(
+        f"DELETE FROM {_q(table)} s WHERE NOT EXISTS "
+        f"(SELECT 1 FROM {_q(source_table)} d WHERE d.id = s.id)"
+    )
+    return int(cursor.rowcount or 0)
+
+
+def optimize(cursor: Any, table: str) -> None:
+    cursor.execute(f"ANALYZE {_q(table)}")
+
+
+def indexed_ids(cursor: Any, table: str, ids: Sequence[int]) -> set[int]:
+    cursor.execute(f"SELECT id FROM {_q(table)} WHERE id = ANY(%s)", [list(ids)])
+    return {row[0] for row in cursor.fetchall()}
+
+
+def _rank(t: str) -> str:
+    # float8: the cursor of the next page carries the rank, and must compare equal to it.
+    return f"(-ts_rank({t}.tsv, to_tsquery('simple', %s), 1))::float8"
+
+
+def matching(qs: QuerySet[Any], table: str, parsed: ParsedQuery, *, ranked: bool) -> Any:
+    source = _q(qs.model._meta.db_table)
+    pk = _q(str(qs.model._meta.pk.column))
+    t = _q(table)
+    query = tsquery(parsed)
+    # extra(): the ORM has no join to a table without a model; the SQL is ours, user text
+    # only ever travels as a parameter.
+    extended = qs.extra(
+        tables=[table],
+        where=[f"{t}.id = {source}.{pk}", f"{t}.tsv @@ to_tsquery('simple', %s)"],
+        params=[query],
+    )
+    if ranked:
+        extended = extended.annotate(search_score=RawSQL(_rank(t), [query]))
+    return extended
+
+
+def raw_top(cursor: Any, table: str, parsed: ParsedQuery, limit: int) -> list[tuple[int, float]]:
+    """The best ``limit`` rows by rank straight from the index, no scoping (bench baseline)."""
+    t = _q(table)
+    query = tsquery(parsed)
+    cursor.execute(
+        f"SELECT id, {_rank(t)} AS r FROM {t} WHERE tsv @@ to_tsquery('simple', %s) "
+        "ORDER BY r, id LIMIT %s",
+        [query, query, limit],
+    )
+    return list(cursor.fetchall())
+
+
+def raw_count(cursor: Any, table: str, parsed: ParsedQuery) -> int:
+    t = _q(table)
+    cursor.execute(
+        f"SELECT count(*) FROM {t} WHERE tsv @@ to_tsquery('simple', %s)", [tsquery(parsed)]
+    )
+    return int(cursor.fetchone()[0])
