@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "hoiso.accounts",
     "hoiso.members",
     "hoiso.documents",
+    "hoiso.meetings",
 ]
 
 MIDDLEWARE = [

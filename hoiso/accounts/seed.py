@@ -30,6 +30,9 @@ DOCUMENT_WORK = [
     "documents.change_dossier",
 ]
 
+MEETING_READ = ["meetings.view_meeting"]
+MEETING_WORK = [*MEETING_READ, "meetings.add_meeting", "meetings.change_meeting"]
+
 # code: (name, description, permissions, own records only)
 ROLES: dict[str, tuple[str, str, list[str], bool]] = {
     "admin": (
@@ -49,6 +52,7 @@ ROLES: dict[str, tuple[str, str, list[str], bool]] = {
             "documents.publish_document",
             "documents.dispose_dossier",
             "documents.view_disposaldecision",
+            *MEETING_WORK,
         ],
         False,
     ),
@@ -66,6 +70,7 @@ ROLES: dict[str, tuple[str, str, list[str], bool]] = {
             "documents.publish_document",
             "documents.dispose_dossier",
             "documents.view_disposaldecision",
+            *MEETING_READ,
         ],
         False,
     ),
@@ -84,6 +89,7 @@ ROLES: dict[str, tuple[str, str, list[str], bool]] = {
             *DOCUMENT_WORK,
             "documents.publish_document",
             "documents.view_disposaldecision",
+            *MEETING_WORK,
         ],
         False,
     ),
@@ -98,6 +104,7 @@ ROLES: dict[str, tuple[str, str, list[str], bool]] = {
             "members.record_dues",
             "documents.view_document",
             "documents.download_document",
+            *MEETING_READ,
         ],
         False,
     ),
