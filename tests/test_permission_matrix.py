@@ -19,6 +19,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from hoiso.accounts import services as account_services
 from hoiso.accounts.models import RoleAssignment
 from tests.conftest import Tree, client_for
+from tests.documents.test_views import add_documents, fresh_docx
 from tests.members.test_cards import carded, own_card
 
 # Routes anyone may reach, and Django's own admin (staff only, guarded by Django itself).
@@ -31,6 +32,13 @@ PUBLIC = {
     "api:openapi-view",
     "api:api-root",
     "members:card_verify",  # what a card's QR code opens: a signed token, no login
+    # published documents and share links: no login by design (tests/documents/test_views.py
+    # checks that secret and unpublished documents never show there)
+    "published:list",
+    "published:detail",
+    "published:file",
+    "published:share",
+    "published:share_file",
 }  # api-root: ninja's bare /api/v1/ (no data)
 PUBLIC_PREFIXES = ("admin:",)
 
@@ -272,6 +280,104 @@ MATRIX: dict[str, Row] = {
         ],
         denied="chapter_a1",
     ),
+    # documents (doc_a, dossier_a, link_a in commune A; *_b in commune B: see add_documents)
+    "documents:document_list": Row(),
+    "documents:document_upload": Row(denied="leader"),
+    "documents:saved_search_save": Row(
+        method="post", ok=302, data={"name": "Tìm thử", "q": "nghi quyet"}
+    ),
+    # saved searches are personal: someone else's is a 404 whatever the scope
+    **{
+        f"documents:{name}": Row(
+            method=method,
+            args=obj("saved_admin"),
+            out_of_scope=obj("saved_b"),
+            denied=None,
+            ok=302,
+        )
+        for name, method in (("saved_search_run", "get"), ("saved_search_delete", "post"))
+    },
+    **{
+        f"documents:{name}": Row(args=obj("doc_a"), out_of_scope=obj("doc_b"))
+        for name in ("document_detail", "document_state", "document_download")
+    },
+    "documents:document_edit": Row(args=obj("doc_a"), out_of_scope=obj("doc_b"), denied="leader"),
+    **{
+        f"documents:{name}": Row(
+            method="post", args=obj("doc_a"), out_of_scope=obj("doc_b"), denied=denied, ok=302
+        )
+        for name, denied in (
+            ("document_confirm", "leader"),
+            ("document_retry", "leader"),
+            ("document_version_add", "leader"),
+            ("document_register", "leader"),
+            ("document_publish", "chapter_a1"),
+            ("share_create", "leader"),
+        )
+    },
+    "documents:share_revoke": Row(
+        method="post",
+        args=lambda t, u: [u["doc_a"].pk, u["link_a"].pk],
+        out_of_scope=lambda t, u: [u["doc_b"].pk, u["link_b"].pk],
+        denied="leader",
+        ok=302,
+    ),
+    # registers: the unit comes as ?unit=CODE (404 outside the scope: tests/documents)
+    "documents:register": Row(),
+    "documents:register_export": Row(),
+    "documents:dossier_list": Row(),
+    "documents:dossier_create": Row(denied="chapter_a1"),
+    "documents:dossier_review": Row(),
+    "documents:disposal_create": Row(method="post", denied="cadre_a", ok=302),
+    **{
+        f"documents:{name}": Row(args=obj("dossier_a"), out_of_scope=obj("dossier_b"))
+        for name in ("dossier_detail", "dossier_export")
+    },
+    **{
+        f"documents:{name}": Row(
+            method="post",
+            args=obj("dossier_a"),
+            out_of_scope=obj("dossier_b"),
+            denied="leader",
+            ok=302,
+        )
+        for name in ("dossier_add", "dossier_close")
+    },
+    "documents:dossier_remove": Row(
+        method="post",
+        args=lambda t, u: [u["dossier_a"].pk, u["doc_a"].pk],
+        out_of_scope=lambda t, u: [u["dossier_b"].pk, u["doc_b"].pk],
+        denied="leader",
+        ok=302,
+    ),
+    "api:document_list": Row(api=True),
+    "api:document_upload": Row(
+        api=True,
+        method="post",
+        denied="leader",
+        ok=201,
+        multipart=True,
+        data={"unit": "TN-PHOYEN", "file": fresh_docx},
+    ),
+    "api:document_registers": Row(api=True),
+    "api:document_detail": Row(api=True, args=obj("doc_a"), out_of_scope=obj("doc_b")),
+    "api:document_download": Row(api=True, args=obj("doc_a"), out_of_scope=obj("doc_b")),
+    "api:document_update": Row(
+        api=True,
+        method="patch",
+        args=obj("doc_a"),
+        out_of_scope=obj("doc_b"),
+        denied="leader",
+        data={"summary": "Về chuyển đổi số"},
+    ),
+    "api:document_retry": Row(
+        api=True,
+        method="post",
+        args=obj("doc_a"),
+        out_of_scope=obj("doc_b"),
+        denied="leader",
+        ok=202,
+    ),
     "api:unit_list": Row(api=True),
     "api:unit_detail": Row(api=True, args=code("commune_a"), out_of_scope=code("commune_b")),
     "api:unit_lineage": Row(api=True, args=code("commune_a"), out_of_scope=code("commune_b")),
@@ -327,11 +433,13 @@ def call(client: Client, row: Row, url: str) -> Any:
 
 
 @pytest.fixture
-def people(users: dict[str, Any], tree: Tree) -> dict[str, Any]:
+def people(users: dict[str, Any], tree: Tree, settings: Any, tmp_path: Any) -> dict[str, Any]:
     from tests.conftest import make_user
 
+    settings.MEDIA_ROOT = tmp_path / "media"
     users["admin_a"] = make_user("quantri_phoyen", "admin", tree.commune_a)
     add_members(users, tree)
+    add_documents(users, tree)
     return users
 
 

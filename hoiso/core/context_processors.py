@@ -14,6 +14,7 @@ from hoiso.core.access import scope_paths, user_scopes
 NAV: list[tuple[str, Any, str]] = [
     ("org:unit_tree", _("Organisation"), "org.view_unit"),
     ("members:member_list", _("Members"), "members.view_member"),
+    ("documents:document_list", _("Documents"), "documents.view_document"),
     ("accounts:user_list", _("Users"), "accounts.view_user"),
     ("core:audit_list", _("Audit log"), "core.view_auditlog"),
 ]
