@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from typing import Any
 
 import pytest
@@ -132,6 +133,11 @@ def test_snippet_escapes_html_and_marks_with_diacritics() -> None:
     words = highlight(text, parse_query("doi chuyen"))
     assert words is not None
     assert "<mark>Chuyển</mark> <mark>Đổi</mark>" in words
+    # decomposed text (as some PDFs extract) is folded first; the marks keep its characters
+    decomposed = unicodedata.normalize("NFD", text)
+    nfd = highlight(decomposed, parse_query('"chuyen doi so"'))
+    assert nfd is not None
+    assert f"<mark>{unicodedata.normalize('NFD', 'Chuyển Đổi Số')}</mark>" in nfd
 
 
 # --- searching documents ------------------------------------------------------------------------

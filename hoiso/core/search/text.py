@@ -140,16 +140,48 @@ def _clause_pattern(clause: Clause) -> str:
     return r"(?<![^\W_])" + r"[\W_]+".join(words) + r"(?![^\W_])"
 
 
-def _match_spans(folded: str, parsed: ParsedQuery, limit: int = 400) -> list[tuple[int, int, int]]:
-    """(start, end, clause number) of the query's clauses in folded text, in text order."""
+@functools.cache
+def _variants() -> dict[str, str]:
+    """For each folded ASCII letter or digit, a regex class of every character folding to it."""
+    groups: dict[str, list[str]] = {}
+    for code in [*range(0x20, 0x7F), *range(0xC0, 0x250), *range(0x1E00, 0x1F00)]:
+        char = chr(code)
+        folded = _fold_char(char)
+        if len(folded) == 1 and folded.isascii() and folded.isalnum() and char.isalnum():
+            groups.setdefault(folded, []).append(char)
+    return {key: "[" + re.escape("".join(chars)) + "]" for key, chars in groups.items()}
+
+
+def _original_pattern(clause: Clause) -> str:
+    """The clause as a pattern over unfolded NFC text: each letter matches its accented forms."""
+    variants = _variants()
+    words = ["".join(variants.get(c, re.escape(c)) for c in term) for term in clause.terms]
+    if clause.prefix:
+        words[-1] += r"[^\W_]*"
+    return r"(?<![^\W_])" + r"[\W_]+".join(words) + r"(?![^\W_])"
+
+
+def _match_spans(
+    folded: str, parsed: ParsedQuery, limit: int = 200, *, original: bool = False
+) -> list[tuple[int, int, int]]:
+    """(start, end, clause number) of the query's clauses in text order: in folded text, or
+    (``original``) straight in NFC text, which saves folding whole documents."""
     spans: list[tuple[int, int, int]] = []
     for number, clause in enumerate(parsed.include):
-        for found in re.finditer(_clause_pattern(clause), folded):
+        pattern = _original_pattern(clause) if original else _clause_pattern(clause)
+        for found in re.finditer(pattern, folded):
             spans.append((found.start(), found.end(), number))
             if len(spans) >= limit:
                 break
     spans.sort()
     return spans
+
+
+def _after_marks(text: str, end: int) -> int:
+    """Past the combining marks that belong to the letter before ``end``."""
+    while end < len(text) and unicodedata.category(text[end]).startswith("M"):
+        end += 1
+    return end
 
 
 def highlight(text: str, parsed: ParsedQuery, *, size: int = 240) -> SafeString | None:
@@ -158,19 +190,34 @@ def highlight(text: str, parsed: ParsedQuery, *, size: int = 240) -> SafeString 
     kept (diacritics included). ``None`` when no clause of the query occurs in ``text``."""
     if not text or not parsed:
         return None
-    folded, offsets = fold_with_offsets(text)
-    spans = _match_spans(folded, parsed)
+    if unicodedata.is_normalized("NFC", text):
+        spans = _match_spans(text, parsed, original=True)
+    else:
+        folded, offsets = fold_with_offsets(text)
+        spans = _match_spans(folded, parsed)
+        if offsets is not None:
+            spans = [(offsets[s], _after_marks(text, offsets[e - 1] + 1), n) for s, e, n in spans]
     if not spans:
         return None
-    if offsets is not None:
-        spans = [(offsets[s], offsets[e - 1] + 1, n) for s, e, n in spans]
-    # The window that holds the most different clauses (then the most matches), earliest first.
+    # The window that holds the most different clauses (then the most matches), earliest
+    # first: a sliding window over the spans, in text order.
     best = (0, 0, 0)
-    for i, (start, _, _) in enumerate(spans):
-        inside = [s for s in spans[i:] if s[1] <= start + size]
-        score = (len({s[2] for s in inside}), len(inside))
+    counts: dict[int, int] = {}
+    right = 0
+    for left, (start, _, _) in enumerate(spans):
+        if right <= left:  # a span longer than the window: count it alone
+            counts = {spans[left][2]: 1}
+            right = left + 1
+        while right < len(spans) and spans[right][1] <= start + size:
+            counts[spans[right][2]] = counts.get(spans[right][2], 0) + 1
+            right += 1
+        score = (len(counts), right - left)
         if score > best[:2]:
-            best = (*score, i)
+            best = (*score, left)
+        number = spans[left][2]
+        counts[number] -= 1
+        if not counts[number]:
+            del counts[number]
     first = spans[best[2]][0]
     begin = max(0, first - size // 4)
     end = min(len(text), begin + size)
