@@ -249,6 +249,7 @@ def document_ingest(
     direction: str = Direction.OUTGOING,
     source: str = "upload",
     metadata: dict[str, Any] | None = None,
+    enqueue: bool = True,
 ) -> IngestResult:
     """Take one file into the archive as a new document of ``unit``, queued for processing.
 
@@ -256,7 +257,7 @@ def document_ingest(
     documents.add_document at the unit and ``ValidationError`` (for people, naming the file)
     when the file is empty, too big or of a kind the archive does not take. The same bytes
     already stored give a result with no document and ``duplicate_of`` (when the user may see
-    it).
+    it). ``enqueue=False`` leaves the processing to the caller (``ingest_documents --wait``).
     """
     if actor is not None and not has_perm_at(actor, "documents.add_document", unit.path):
         raise PermissionDenied
@@ -308,7 +309,8 @@ def document_ingest(
                     "source": source,
                 },
             )
-            _enqueue_after_commit(document.pk)
+            if enqueue:
+                _enqueue_after_commit(document.pk)
     except IntegrityError:
         duplicate = _duplicate_result(actor, sha, filename)
         if duplicate is None:
