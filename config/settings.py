@@ -217,6 +217,10 @@ TASKS = {
     }
 }
 WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 15)
+# Documents: pages OCR'd at once per document (0: one per core), minutes after which a document
+# left in a running state by a stopped worker is queued again (hoiso/documents/tasks.py).
+DOCUMENTS_OCR_JOBS = env_int("DOCUMENTS_OCR_JOBS", 0)
+DOCUMENTS_STUCK_MINUTES = env_int("DOCUMENTS_STUCK_MINUTES", 30)
 
 # --- security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
