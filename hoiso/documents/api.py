@@ -6,7 +6,8 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
@@ -318,7 +319,7 @@ def download_document(
     document_id: int,
     version: int | None = None,
     which: str = Query("original", alias="copy"),
-) -> HttpResponse:
+) -> HttpResponseBase:
     """The original (default) or ``copy=archive`` (the PDF/A) of the current or a given
     version. Every download is audited."""
     from hoiso.documents.views.archive import file_response, record_download

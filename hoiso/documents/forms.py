@@ -84,11 +84,12 @@ def split_list(raw: str) -> list[str]:
 
 
 class UploadForm(forms.Form):
-    unit = UnitChoiceField(label=_("Unit"), queryset=None)  # type: ignore[arg-type]
+    unit = UnitChoiceField(label=_("Unit"), queryset=None)
     direction = forms.ChoiceField(
         label=_("Direction"), choices=Direction.choices, initial=Direction.OUTGOING
     )
-    files = MultipleFileField(
+    # the form's field "files" (the metaclass takes it out of the class attributes)
+    files = MultipleFileField(  # type: ignore[assignment]
         label=_("Files"),
         help_text=_("PDF (scanned or not), JPEG, PNG, TIFF, DOCX, XLSX or ODT; several at once."),
     )
@@ -134,7 +135,7 @@ class MetadataForm(forms.Form):
     arrival_date = forms.DateField(label=_("Arrived on"), required=False, widget=DateInput())
     handling_unit = UnitChoiceField(
         label=_("Handled by"),
-        queryset=None,  # type: ignore[arg-type]
+        queryset=None,
         required=False,
     )
     directions = forms.CharField(
@@ -197,7 +198,7 @@ class ShareForm(forms.Form):
 
 
 class DossierForm(forms.Form):
-    unit = UnitChoiceField(label=_("Unit"), queryset=None)  # type: ignore[arg-type]
+    unit = UnitChoiceField(label=_("Unit"), queryset=None)
     code = forms.CharField(label=_("File code"), max_length=50)
     title = forms.CharField(label=_("Title"), max_length=500)
     year = forms.IntegerField(label=_("Year"), min_value=1945, max_value=2200)
@@ -239,7 +240,7 @@ class DossierAddForm(forms.Form):
 
 
 class DisposalForm(forms.Form):
-    unit = UnitChoiceField(label=_("Deciding unit"), queryset=None)  # type: ignore[arg-type]
+    unit = UnitChoiceField(label=_("Deciding unit"), queryset=None)
     number = forms.CharField(label=_("Decision number"), max_length=80)
     decided_on = forms.DateField(label=_("Decided on"), widget=DateInput())
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))

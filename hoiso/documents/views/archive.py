@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -211,7 +212,7 @@ def _state_context(request: HttpRequest, document: Document) -> dict[str, Any]:
 
 def _field_label(name: str) -> str:
     try:
-        return str(Document._meta.get_field(name).verbose_name)
+        return str(getattr(Document._meta.get_field(name), "verbose_name", name))
     except FieldDoesNotExist:
         return name
 
@@ -483,7 +484,7 @@ def record_download(actor: Any, document: Document, version: Any, *, archive: bo
 
 
 @login_required
-def document_download(request: HttpRequest, pk: int) -> HttpResponse:
+def document_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     """``?version=N`` (default: current), ``?copy=archive`` for the PDF/A; audited."""
     document = _get(request, pk, action="download")
     require_perm_at(request.user, "documents.download_document", document.unit.path)

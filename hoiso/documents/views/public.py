@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -38,7 +39,7 @@ def published_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def published_file(request: HttpRequest, pk: int) -> HttpResponse:
+def published_file(request: HttpRequest, pk: int) -> HttpResponseBase:
     """The published PDF: the archive copy when there is one, else the original."""
     document = _published(pk)
     version = document.current_version
@@ -74,7 +75,7 @@ def share_view(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
-def share_file(request: HttpRequest, token: str) -> HttpResponse:
+def share_file(request: HttpRequest, token: str) -> HttpResponseBase:
     document = _resolve(request, token)
     if isinstance(document, HttpResponse):
         return document

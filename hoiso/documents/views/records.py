@@ -221,7 +221,7 @@ def dossier_add(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Added to the file."))
     else:
-        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
     return redirect("documents:dossier_detail", pk=dossier.pk)
 
 
@@ -300,7 +300,7 @@ def disposal_create(request: HttpRequest) -> HttpResponse:
         messages.error(
             request,
             _("The decision needs its number, date and reason: %(errors)s")
-            % {"errors": " ".join(e for errs in form.errors.values() for e in errs)},
+            % {"errors": " ".join(str(e) for errs in form.errors.values() for e in errs)},
         )
     else:
         try:
