@@ -3,7 +3,9 @@
 from django.urls import path
 
 from hoiso.core.consumers import PingConsumer
+from hoiso.meetings.consumers import MeetingConsumer
 
 websocket_urlpatterns = [
     path("ws/ping/", PingConsumer.as_asgi()),
+    path("ws/meetings/<int:meeting_id>/", MeetingConsumer.as_asgi()),
 ]

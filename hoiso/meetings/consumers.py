@@ -1,0 +1,224 @@
+"""The live room's socket: ``ws/meetings/<id>/`` (protocol: docs/meetings.md).
+
+Connect: only a participant, or someone who sees the meeting through her scope (secret meetings:
+participants only); others are refused (4403, 4404). Every incoming event is authorised again
+against the database (a participant removed mid-meeting, a chair who handed over the chair):
+chair actions by the chair or secretary only. Writes go through the services; the notices they
+broadcast after commit reach every socket of the meeting's group, small ("item 3 is current"),
+and clients re-fetch over HTTP.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+
+from hoiso.meetings import selectors, services
+from hoiso.meetings.broadcast import group_name
+
+# notices a viewer who stopped following the chair does not get
+FOLLOW_NOTICES = {"agenda.current", "document.show"}
+
+
+def _messages(exc: ValidationError) -> str:
+    return " ".join(str(m) for m in exc.messages)
+
+
+class MeetingConsumer(AsyncJsonWebsocketConsumer):
+    meeting_id: int
+    following: bool
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=4401)
+            return
+        self.meeting_id = int(self.scope["url_route"]["kwargs"]["meeting_id"])
+        code = await database_sync_to_async(self._authorise_connect)(user)
+        if code:
+            await self.close(code=code)
+            return
+        self.following = True
+        await self.channel_layer.group_add(group_name(self.meeting_id), self.channel_name)
+        await self.accept()
+        state = await database_sync_to_async(self._state)(user)
+        await self.send_json({"type": "hello", **state})
+
+    async def disconnect(self, code: int) -> None:
+        if getattr(self, "meeting_id", None) is not None:
+            await self.channel_layer.group_discard(group_name(self.meeting_id), self.channel_name)
+
+    def _authorise_connect(self, user: Any) -> int:
+        try:
+            selectors.meeting_get(user, self.meeting_id, record=True)
+        except PermissionDenied:
+            return 4403
+        except Http404:
+            return 4404
+        return 0
+
+    def _state(self, user: Any) -> dict[str, Any]:
+        meeting = selectors.meeting_get(user, self.meeting_id)
+        participant = selectors.participant_of(user, meeting)
+        return {
+            "meeting": meeting.pk,
+            "state": meeting.state,
+            "item": meeting.current_item_id,
+            "document": meeting.shown_document_id,
+            "page": meeting.shown_page,
+            "participant": participant.pk if participant else None,
+            "drives": bool(participant and participant.drives),
+        }
+
+    # --- incoming ----------------------------------------------------------------------------
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if not isinstance(content, dict) or not isinstance(content.get("type"), str):
+            await self.send_json({"type": "error", "code": "invalid", "message": "unknown message"})
+            return
+        kind = content["type"]
+        ref = content.get("ref")
+        user = self.scope["user"]
+        if kind in ("follow", "unfollow"):
+            # still allowed to see the meeting at all?
+            if not await database_sync_to_async(self._still_allowed)(user):
+                await self.close(code=4403)
+                return
+            self.following = kind == "follow"
+            reply: dict[str, Any] = {"type": "ok", "ref": ref, "following": self.following}
+            if self.following:
+                reply.update(await database_sync_to_async(self._state)(user))
+                reply["type"] = "ok"
+            await self.send_json(reply)
+            return
+        handler = self.HANDLERS.get(kind)
+        if handler is None:
+            await self.send_json(
+                {"type": "error", "ref": ref, "code": "invalid", "message": "unknown message"}
+            )
+            return
+        try:
+            result = await database_sync_to_async(handler)(self, user, content)
+        except Http404:
+            await self.close(code=4404)
+            return
+        except PermissionDenied:
+            if not await database_sync_to_async(self._still_allowed)(user):
+                await self.close(code=4403)
+                return
+            await self.send_json(
+                {"type": "error", "ref": ref, "code": "forbidden", "message": "forbidden"}
+            )
+            return
+        except ValidationError as exc:
+            await self.send_json(
+                {"type": "error", "ref": ref, "code": "invalid", "message": _messages(exc)}
+            )
+            return
+        except (KeyError, TypeError, ValueError):
+            await self.send_json(
+                {"type": "error", "ref": ref, "code": "invalid", "message": "bad arguments"}
+            )
+            return
+        await self.send_json({"type": "ok", "ref": ref, **(result or {})})
+
+    def _still_allowed(self, user: Any) -> bool:
+        try:
+            selectors.meeting_get(user, self.meeting_id)
+        except (PermissionDenied, Http404):
+            return False
+        return True
+
+    # Each handler runs in a worker thread, re-reads the meeting through the selector (the
+    # connect-time check is not trusted) and calls one service, which checks the actor's role.
+
+    def _meeting(self, user: Any) -> Any:
+        return selectors.meeting_get(user, self.meeting_id)
+
+    def _item(self, meeting: Any, pk: Any) -> Any:
+        item = meeting.agenda.filter(pk=int(pk)).first()
+        if item is None:
+            raise ValidationError("unknown agenda item")
+        return item
+
+    def on_set_current(self, user: Any, content: dict[str, Any]) -> dict[str, Any]:
+        meeting = self._meeting(user)
+        item = self._item(meeting, content["item"])
+        services.agenda_set_current(actor=user, meeting=meeting, item=item)
+        return {"item": item.pk}
+
+    def on_document_show(self, user: Any, content: dict[str, Any]) -> dict[str, Any]:
+        from hoiso.meetings.models import ItemDocument
+
+        meeting = self._meeting(user)
+        document = None
+        if content.get("document") is not None:
+            document = ItemDocument.objects.filter(
+                pk=int(content["document"]), item__meeting=meeting
+            ).first()
+            if document is None:
+                raise ValidationError("unknown document")
+        page = int(content.get("page") or 1)
+        services.document_show(actor=user, meeting=meeting, document=document, page=page)
+        return {"document": document.pk if document else None, "page": page}
+
+    def on_hand_raise(self, user: Any, content: dict[str, Any]) -> dict[str, Any]:
+        meeting = self._meeting(user)
+        item_id = content.get("item") or meeting.current_item_id
+        if item_id is None:
+            raise ValidationError("no current agenda item")
+        request = services.speaking_raise(actor=user, item=self._item(meeting, item_id))
+        return {"request": request.pk, "position": request.position}
+
+    def on_hand_withdraw(self, user: Any, content: dict[str, Any]) -> dict[str, Any]:
+        from hoiso.meetings.models import SpeakingRequest
+
+        meeting = self._meeting(user)
+        request = SpeakingRequest.objects.filter(
+            pk=int(content["request"]), item__meeting=meeting
+        ).first()
+        if request is None:
+            raise ValidationError("unknown request")
+        services.speaking_withdraw(actor=user, request=request)
+        return {"request": request.pk}
+
+    def on_vote_cast(self, user: Any, content: dict[str, Any]) -> dict[str, Any]:
+        vote = self._vote(user, content)
+        services.vote_cast(actor=user, vote=vote, choice=str(content["choice"]))
+        return {"vote": vote.pk}
+
+    def _vote(self, user: Any, content: dict[str, Any]) -> Any:
+        vote = self._meeting(user).votes.filter(pk=int(content["vote"])).first()
+        if vote is None:
+            raise ValidationError("unknown vote")
+        return vote
+
+    def on_vote_open(self, user: Any, content: dict[str, Any]) -> dict[str, Any]:
+        vote = services.vote_open(actor=user, vote=self._vote(user, content))
+        return {"vote": vote.pk}
+
+    def on_vote_close(self, user: Any, content: dict[str, Any]) -> dict[str, Any]:
+        vote = services.vote_close(actor=user, vote=self._vote(user, content))
+        return {"vote": vote.pk}
+
+    HANDLERS = {
+        "vote.open": on_vote_open,
+        "vote.close": on_vote_close,
+        "agenda.set_current": on_set_current,
+        "document.show": on_document_show,
+        "hand.raise": on_hand_raise,
+        "hand.withdraw": on_hand_withdraw,
+        "vote.cast": on_vote_cast,
+    }
+
+    # --- outgoing ----------------------------------------------------------------------------
+
+    async def meeting_notice(self, message: dict[str, Any]) -> None:
+        notice = message["notice"]
+        if not self.following and notice.get("type") in FOLLOW_NOTICES:
+            return
+        await self.send_json(notice)
