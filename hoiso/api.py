@@ -55,4 +55,5 @@ def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 api.add_router("/units/", "hoiso.org.api.router")
 api.add_router("/members/", "hoiso.members.api.router")
 api.add_router("/documents/", "hoiso.documents.api.router")
+api.add_router("/meetings/", "hoiso.meetings.api.router")
 api.add_router("/", "hoiso.accounts.api.router")

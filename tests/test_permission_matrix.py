@@ -396,6 +396,10 @@ MATRIX: dict[str, Row] = {
 }
 
 
+# meetings API (the rows and their meetings: tests/meetings/matrix.py)
+MATRIX.update(__import__("tests.meetings.matrix", fromlist=["meeting_rows"]).meeting_rows(Row))
+
+
 def all_route_names() -> set[str]:
     names: set[str] = set()
 
