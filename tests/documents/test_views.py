@@ -95,8 +95,7 @@ def media(settings: Any, tmp_path: Any) -> Any:
     return settings.MEDIA_ROOT
 
 
-@pytest.fixture
-def docs(users: dict[str, Any], tree: Tree, media: Any) -> dict[str, Any]:
+def processed_documents(users: dict[str, Any], tree: Tree) -> dict[str, Any]:
     """Processed documents: a resolution in commune A, a plan in commune B."""
     users["nq"] = ingest(tree.commune_a, process=True)
     users["kh"] = ingest(
@@ -105,6 +104,11 @@ def docs(users: dict[str, Any], tree: Tree, media: Any) -> dict[str, Any]:
         process=True,
     )
     return users
+
+
+@pytest.fixture
+def docs(users: dict[str, Any], tree: Tree, media: Any) -> dict[str, Any]:
+    return processed_documents(users, tree)
 
 
 def search(client: Client, **params: Any) -> str:

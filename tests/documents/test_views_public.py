@@ -4,7 +4,9 @@ secret and unpublished documents never reach them."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
+import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -13,7 +15,13 @@ from hoiso.core.models import AuditLog
 from hoiso.documents.models import ShareLink
 from hoiso.documents.services import publishing
 from tests.conftest import client_for
-from tests.documents.test_views import docs, make_secret, media  # noqa: F401 - fixtures
+from tests.documents.test_views import make_secret, processed_documents
+
+
+@pytest.fixture
+def docs(users: dict[str, Any], tree: Any, settings: Any, tmp_path: Any) -> dict[str, Any]:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return processed_documents(users, tree)
 
 
 def test_published_documents_are_listed_searchable_and_readable_without_login(docs):
@@ -87,9 +95,7 @@ def test_share_link_opens_the_document_until_it_expires_or_is_revoked(docs):
 
 
 def test_another_communes_share_link_cannot_be_revoked_through_my_document(docs):
-    link_b, _raw = publishing.share_link_create(
-        actor=docs["cadre_b"], document=docs["kh"], days=1
-    )
+    link_b, _raw = publishing.share_link_create(actor=docs["cadre_b"], document=docs["kh"], days=1)
     client = client_for(docs["cadre_a"])
     response = client.post(reverse("documents:share_revoke", args=[docs["nq"].pk, link_b.pk]))
     assert response.status_code == 404

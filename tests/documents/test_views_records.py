@@ -4,13 +4,21 @@ the pages."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
+import pytest
 from django.urls import reverse
 
 from hoiso.core.models import AuditLog
 from hoiso.documents.models import DisposalDecision, Dossier, DossierStatus
 from tests.conftest import client_for
-from tests.documents.test_views import docs, ingest, media  # noqa: F401 - fixtures
+from tests.documents.test_views import processed_documents
+
+
+@pytest.fixture
+def docs(users: dict[str, Any], tree: Any, settings: Any, tmp_path: Any) -> dict[str, Any]:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return processed_documents(users, tree)
 
 
 def test_registering_gives_the_number_and_the_register_shows_it(docs, tree):

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from hoiso.core.access import get_scoped, has_perm_at, require_perm, require_perm_at
+from hoiso.core.access import has_perm_at, require_perm, require_perm_at
 from hoiso.core.forms import add_service_errors
 from hoiso.documents.forms import DisposalForm, DossierAddForm, DossierForm
 from hoiso.documents.models import Dossier, DossierStatus, Register
@@ -99,9 +99,13 @@ def _dossiers(request: HttpRequest, action: str = "view") -> Any:
 
 
 def _dossier(request: HttpRequest, pk: int, perm: str = "") -> Dossier:
+    """One file: 403 without the permission anywhere, 404 outside the user's scope."""
+    require_perm(request.user, "documents.view_dossier")
     if perm:
         require_perm(request.user, perm)  # 403 before 404: she may not do this anywhere
-    dossier = get_scoped(Dossier.objects.select_related("unit"), request.user, "view", pk=pk)
+    dossier = _dossiers(request).filter(pk=pk).first()
+    if dossier is None:
+        raise Http404
     if perm:
         require_perm_at(request.user, perm, dossier.unit.path)
     return dossier
