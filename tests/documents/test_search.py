@@ -369,3 +369,25 @@ def test_reindex_command_rebuilds_and_drops_orphans(tree: Tree, admin: Any, caps
             assert full_text_indexed(TABLE, [999_999]) == set()
         else:
             assert rebuild(batch=2) == 7
+
+
+@pytest.mark.django_db(transaction=True)
+def test_full_text_index_operation_is_reversible() -> None:
+    from django.apps import apps
+    from django.db import connection
+    from django.db.migrations.state import ProjectState
+
+    from hoiso.core.search import FullTextIndex, full_text_raw_count, full_text_write
+
+    operation = FullTextIndex("document", "documents_search_probe")
+    state = ProjectState.from_apps(apps)
+    with connection.schema_editor() as editor:
+        operation.database_forwards("documents", editor, state, state)
+    try:
+        full_text_write("documents_search_probe", [(1, "Nghị quyết", "chuyển đổi số")])
+        assert full_text_raw_count("documents_search_probe", "nghi quyet doi so") == 1
+        assert full_text_raw_count("documents_search_probe", '"so doi"') == 0
+    finally:
+        with connection.schema_editor() as editor:
+            operation.database_backwards("documents", editor, state, state)
+    assert "documents_search_probe" not in connection.introspection.table_names()

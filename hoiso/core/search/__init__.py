@@ -90,7 +90,8 @@ class FullTextIndex(Operation):
     def database_backwards(
         self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
     ) -> None:
-        _backend(schema_editor.connection.vendor).drop(schema_editor, self.table)
+        source = from_state.apps.get_model(app_label, self.model_name)._meta.db_table
+        _backend(schema_editor.connection.vendor).drop(schema_editor, self.table, source)
 
     def describe(self) -> str:
         return f"Full-text index {self.table} of {self.model_name}"

@@ -46,7 +46,7 @@ def create(schema_editor: Any, table: str, source_table: str) -> None:
     )
 
 
-def drop(schema_editor: Any, table: str) -> None:
+def drop(schema_editor: Any, table: str, source_table: str) -> None:
     schema_editor.execute(f"DROP TRIGGER IF EXISTS {_q(table + '_ad')}")
     schema_editor.execute(f"DROP TABLE IF EXISTS {_q(table)}")
 

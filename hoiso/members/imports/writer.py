@@ -23,6 +23,7 @@ from hoiso.core.audit import audit
 from hoiso.members.choices import Status
 from hoiso.members.models import Member
 from hoiso.members.services import Clean, apply_input
+from hoiso.members.stats import counts as member_counts
 
 if TYPE_CHECKING:
     from hoiso.org.models import Unit
@@ -179,7 +180,9 @@ def members_insert(
     plans = _plans()
     _roomy_page_cache()
     drafts = _member_rows(rows, source=source, now=now)
-    ids = _insert(plans.member, [_values(plans.member, d) for d in drafts], ids=True)
+    with member_counts.paused():  # counted below in one statement, not by a trigger per row
+        ids = _insert(plans.member, [_values(plans.member, d) for d in drafts], ids=True)
+    member_counts.add_members(ids)
     if len(ids) != len(drafts):  # pragma: no cover - every supported backend returns them
         raise RuntimeError("the database did not return the new member ids")
     user = actor if actor is not None and actor.is_authenticated else None
