@@ -141,6 +141,38 @@ class Member(models.Model):
         indexes = [
             models.Index(fields=["unit", "name_sort", "id"], name="member_unit_sort"),
             models.Index(fields=["status", "unit"], name="member_status_unit"),
+            # Covering indexes of the live statistics (migrations 0004 and 0005; the id is an
+            # INCLUDE column on PostgreSQL, SQLite ignores it).
+            models.Index(
+                fields=[
+                    "unit",
+                    "status",
+                    "card_status",
+                    "has_smartphone",
+                    "vneid_level2",
+                    "uses_public_services",
+                    "cashless",
+                    "sells_online",
+                    "digital_training",
+                    "member_type",
+                    "occupation",
+                    "birth_year",
+                    "join_year",
+                ],
+                include=["id"],
+                name="member_stats_unit",
+            ),
+            models.Index(
+                fields=[
+                    "unit",
+                    "status",
+                    "ethnicity_idx",
+                    "religion_idx",
+                    "party_member_idx",
+                    "poverty_idx",
+                ],
+                name="member_stats_sensitive",
+            ),
         ]
         permissions = [
             ("view_sensitive_member", "Can see and filter sensitive member data"),
@@ -327,3 +359,31 @@ class ChangeRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id} {self.state}"
+
+
+class MemberCount(models.Model):
+    """How many members of a unit's subtree (the unit and all under it) fall under one key.
+
+    Kept by database triggers on members, dues and unit moves (hoiso/members/stats/counts.py:
+    the keys, the triggers, ``rebuild_member_counts``); never written by application code. The
+    statistics page reads the rows of the unit and of its children.
+    """
+
+    unit = models.ForeignKey(
+        "org.Unit",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,  # rows of a deleted unit are zeros; no check on every upsert
+        db_index=False,  # the unique key leads with the unit
+    )
+    dim = models.CharField(max_length=24)
+    value = models.CharField(max_length=32, blank=True)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "dim", "value"], name="member_count_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.dim}={self.value}: {self.n}"

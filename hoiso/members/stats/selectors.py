@@ -1,25 +1,26 @@
-"""Statistics of the members under a unit: a few GROUP BY queries over ``member_queryset``.
+"""Statistics of the members under a unit, read from the counts table (``MemberCount``).
 
-The page costs three or four queries (whatever the size of the subtree), designed for the embedded
-SQLite as much as for PostgreSQL:
+Database triggers keep, for every unit, how many members of its whole subtree fall under each
+breakdown key (status; for members in force: card, type, occupation, each indicator, digital
+score, birth year, join year, dues paid per year, the sensitive fields' keyed hashes): see
+counts.py. The page then costs two small queries whatever the size of the subtree:
 
-1. members in force per unit, with every count the page needs as a filtered
-   aggregate (cards, dues paid this year, digitally active, each indicator, type, occupation,
-   age band). Rows come in the order of the index ``member_stats_unit`` (unit, status, …): no
-   sort, one pass over the index alone. They are rolled up in Python to the unit's direct
-   children (the table by commune or chapter) and to the totals;
-2. records no longer in force (transferred, left, deceased) by status: an index range;
-3. members in force by year joined (one small sort);
-4. for users who may see them, members in force by each known sensitive value (one row of
-   filtered aggregates over the index ``member_stats_sensitive``).
+1. the unit's own rows: every total of the page (a few hundred rows; the sensitive keys only
+   for users who may see them and asked for them);
+2. the rows of its direct children for the table by commune or chapter (status, card, digital
+   score, dues); members attached to the unit itself are the rest.
+
+What depends on the day is computed here, not stored: age bands from birth years, dues paid in
+``year``, "digitally active" from the digital score and ``settings.DIGITAL_ACTIVE_MIN``
+(default 3 of the six indicators answered yes). live.py computes the same ``MemberStats`` from
+the member rows: the reference the tests compare against.
 
 Sensitive values are never decrypted: the keyed hash of each known value (choices.ETHNICITIES,
-RELIGIONS, the Party and poverty values) is computed once and counted in SQL; any other hash
-counts as "Khác"; every count under 5 is suppressed (see suppress.py).
+RELIGIONS, the Party and poverty values) is computed once and matched against the counted
+hashes; any other hash counts as "Khác"; every count under 5 is suppressed (see suppress.py).
 
 "In force" means active or away (CURRENT_STATUSES): rates and breakdowns are over them; the
-status breakdown alone counts every record. "Digitally active" means at least
-``settings.DIGITAL_ACTIVE_MIN`` (default 3) of the six indicators answered yes.
+status breakdown alone counts every record.
 """
 
 from __future__ import annotations
@@ -27,25 +28,10 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import reduce
-from operator import add
 from typing import Any, cast
 
 from django.conf import settings
-from django.db import connections
-from django.db.models import (
-    Case,
-    Count,
-    F,
-    FilteredRelation,
-    IntegerField,
-    Q,
-    QuerySet,
-    Value,
-    When,
-)
-from django.db.models.expressions import Col
-from django.db.models.lookups import GreaterThanOrEqual
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -63,7 +49,7 @@ from hoiso.members.choices import (
     Occupation,
     Status,
 )
-from hoiso.members.models import Member, MemberQuerySet
+from hoiso.members.models import Member, MemberCount, MemberQuerySet
 from hoiso.members.selectors import AGE_BANDS, SENSITIVE_PERM, MemberFilter, member_queryset
 from hoiso.members.stats.filters import EXPORT_PERM, POVERTY_VALUES, VIEW_PERM
 from hoiso.members.stats.suppress import Cell, suppress_line
@@ -189,15 +175,6 @@ class MemberStats:
         return pct(self.digital, self.current)
 
 
-def _digital_score() -> Any:
-    """How many indicators a member answered yes (NULL, not asked, counts as no)."""
-    parts = [
-        Case(When(**{name: True}, then=Value(1)), default=Value(0), output_field=IntegerField())
-        for name in INDICATORS
-    ]
-    return reduce(add, parts)
-
-
 def _child_of(root_path: str, unit_path: str) -> int | None:
     """The id of the root's child whose subtree holds ``unit_path`` (None: the root itself)."""
     rest = unit_path[len(root_path) :]
@@ -224,104 +201,130 @@ def member_stats(
     stats = MemberStats(
         unit=unit, year=year or today.year, today=today, digital_min=digital_active_min()
     )
+    # Holding the permission at the unit, the user sees every member of its subtree (what
+    # ``member_queryset`` would give): the counts of the subtree are hers to see.
     sensitive = with_sensitive and has_perm_at(user, SENSITIVE_PERM, unit.path)
-    base = member_queryset(user, MemberFilter(unit=unit), today=today).order_by()
-    _in_force(stats, base)
-    _not_in_force(stats, base)
-    _joined(stats, base)
-    if sensitive:
-        stats.sensitive = _sensitive(stats, base)
+    _from_counts(stats, sensitive=sensitive)
     return stats
 
 
-# --- query 1: members in force, per unit and status ----------------------------------------
+# --- from the counts table ----------------------------------------------------------------
+
+CHILD_DIMS = ("status", "card", "digital", "dues")
 
 
-def _aggregates(stats: MemberStats) -> dict[str, Any]:
-    """Every filtered count of query 1, by name."""
-    out: dict[str, Any] = {
-        "n": Count(ROW),
-        "active": Count(ROW, filter=Q(status=Status.ACTIVE)),
-        "carded": Count(ROW, filter=Q(card_status=CardStatus.ISSUED)),
-        "revoked": Count(ROW, filter=Q(card_status=CardStatus.REVOKED)),
-        "honorary": Count(ROW, filter=Q(member_type=MemberType.HONORARY)),
-        "digital": Count(ROW, filter=GreaterThanOrEqual(_digital_score(), stats.digital_min)),
-        "paid": Count("paid_this_year__member"),  # the LEFT JOIN below: one payment a year
-    }
-    for name in INDICATORS:
-        out[f"yes:{name}"] = Count(ROW, filter=Q(**{name: True}))
-        out[f"unknown:{name}"] = Count(ROW, filter=Q(**{f"{name}__isnull": True}))
-    for value in [*Occupation.values, ""]:
-        out[f"occupation:{value}"] = Count(ROW, filter=Q(occupation=value))
-    year = stats.today.year
-    for band, (low, high) in AGE_BANDS.items():
-        between = Q(birth_year__gte=year - high, birth_year__lte=year - low)
-        out[f"age:{band}"] = Count(ROW, filter=between)
-    return out
+def _tally(stats: MemberStats, rows: Any) -> tuple[Counter[str], dict[str | None, int]]:
+    """The named totals of query 1 (as live.py names them) and the records by status / year."""
+    totals: Counter[str] = Counter()
+    other: dict[str | None, int] = {}
+    year, dues_year = stats.today.year, str(stats.year)
+    bands = [(band, year - high, year - low) for band, (low, high) in AGE_BANDS.items()]
+    for dim, value, n in rows:
+        if dim == "status":
+            other[value] = n
+            if value in CURRENT:
+                totals["n"] += n
+                if value == Status.ACTIVE:
+                    totals["active"] += n
+        elif dim == "card":
+            if value == CardStatus.ISSUED:
+                totals["carded"] += n
+            elif value == CardStatus.REVOKED:
+                totals["revoked"] += n
+        elif dim == "type":
+            if value == MemberType.HONORARY:
+                totals["honorary"] += n
+        elif dim == "occupation":
+            totals[f"occupation:{value}"] += n
+        elif dim in INDICATORS:
+            totals[f"yes:{dim}" if value == "1" else f"unknown:{dim}"] += n
+        elif dim == "digital":
+            if int(value) >= stats.digital_min:
+                totals["digital"] += n
+        elif dim == "dues":
+            if value == dues_year:
+                totals["paid"] += n
+        elif dim == "birth":
+            born = int(value)
+            for band, first, last in bands:
+                if first <= born <= last:
+                    totals[f"age:{band}"] += n
+        elif dim == "joined":
+            other[f"joined:{value}"] = n
+        else:  # a sensitive field's keyed hash
+            totals[f"{dim}#{value}"] += n
+    return totals, other
 
 
-def _unit_pk(qs: Any) -> Any:
-    """The joined unit's own id column (not the member's unit_id).
-
-    Grouping by (unit path, unit id, status) follows the order in which SQLite walks the path
-    index and then ``member_stats_unit``: with the unit's id rather than the member's foreign
-    key, SQLite knows the rows come grouped and skips a sort of every member.
-    """
-    table = Unit._meta.db_table
-    aliases = [a for a, join in qs.query.alias_map.items() if join.table_name == table]
-    if len(aliases) != 1:
-        return F("unit_id")
-    return Col(aliases[0], Unit._meta.pk)
-
-
-def _rows(qs: Any) -> list[tuple[Any, ...]]:
-    """The queryset's rows as plain tuples, without Django's per-value converters.
-
-    Query 1 returns a few thousand rows of some forty integers: converting each value costs
-    more than the query itself.
-    """
-    sql, params = qs.query.sql_with_params()
-    with connections[qs.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        return list(cursor.fetchall())
-
-
-def _in_force(stats: MemberStats, base: Any) -> None:
-    aggregates = _aggregates(stats)
-    names = list(aggregates)  # keys hold values such as "Sán Dìu": SQL aliases are a0, a1 …
-    # Dues through a LEFT JOIN on (member, year), not EXISTS: a probe of the unique index per
-    # member on SQLite (a quarter faster than the correlated subquery), a hash join on PostgreSQL.
-    dues_this_year = FilteredRelation("dues", condition=Q(dues__year=stats.year))
-    qs = (
-        base.filter(status__in=CURRENT)
-        .alias(paid_this_year=dues_this_year)
-        .annotate(unit_path=F("unit__path"))
-    )
-    rows = _rows(
-        qs.annotate(unit_pk=_unit_pk(qs))
-        .values_list("unit_path", "unit_pk")
-        .annotate(**{f"a{i}": aggregates[name] for i, name in enumerate(names)})
-    )
-    # column sums: the totals; per direct child: the few columns of the child table
-    columns = list(zip(*rows, strict=True))[2:] if rows else [()] * len(names)
-    sums = [sum(column) for column in columns]
-    totals: Counter[str] = Counter(dict(zip(names, sums, strict=True)))
-    at = {name: 2 + i for i, name in enumerate(names)}
-    n, active, paid, carded, digital = (
-        at["n"], at["active"], at["paid"], at["carded"], at["digital"]
-    )  # fmt: skip
-    root = stats.unit
+def _counted_children(stats: MemberStats, totals: Counter[str]) -> dict[int | None, ChildRow]:
+    """The child table from the children's own subtree counts (one query)."""
+    rows = MemberCount.objects.filter(
+        unit__parent=stats.unit, dim__in=CHILD_DIMS, n__gt=0
+    ).values_list("unit_id", "dim", "value", "n")
+    by_child: dict[int, list[tuple[str, str, int]]] = {}
+    for unit_id, dim, value, n in rows:
+        by_child.setdefault(unit_id, []).append((dim, value, n))
     children: dict[int | None, ChildRow] = {}
-    for row in rows:
-        child_id = _child_of(root.path, row[0])
-        child = children.get(child_id)
-        if child is None:
-            child = children[child_id] = ChildRow(unit=None, label="")
-        child.current += row[n]
-        child.active += row[active]
-        child.paid += row[paid]
-        child.carded += row[carded]
-        child.digital += row[digital]
+    direct = ChildRow(
+        unit=None,
+        label="",
+        current=totals["n"],
+        active=totals["active"],
+        paid=totals["paid"],
+        carded=totals["carded"],
+        digital=totals["digital"],
+    )
+    for unit_id, child_rows in by_child.items():
+        sums, _other = _tally(stats, child_rows)
+        if not sums["n"]:
+            continue
+        row = ChildRow(
+            unit=None,
+            label="",
+            current=sums["n"],
+            active=sums["active"],
+            paid=sums["paid"],
+            carded=sums["carded"],
+            digital=sums["digital"],
+        )
+        children[unit_id] = row
+        direct.current -= row.current
+        direct.active -= row.active
+        direct.paid -= row.paid
+        direct.carded -= row.carded
+        direct.digital -= row.digital
+    if direct.current:
+        children[None] = direct
+    return children
+
+
+def _from_counts(stats: MemberStats, *, sensitive: bool) -> None:
+    """Fill ``stats`` from the unit's subtree counts and its children's (two small queries)."""
+    rows = MemberCount.objects.filter(unit=stats.unit, n__gt=0)
+    if not sensitive:
+        rows = rows.exclude(dim__in=SENSITIVE_STATS)
+    totals, other = _tally(stats, rows.values_list("dim", "value", "n"))
+    fill_in_force(stats, totals, _counted_children(stats, totals))
+    fill_not_in_force(stats, {k: n for k, n in other.items() if k in Status.values})
+    joined: dict[int | None, int] = {}
+    for key, n in other.items():
+        if key is not None and key.startswith("joined:"):
+            value = key.removeprefix("joined:")
+            joined[int(value) if value else None] = n
+    fill_joined(stats, joined)
+    if sensitive:
+        named: Counter[str] = Counter()
+        for name in SENSITIVE_STATS:
+            named[f"{name}:{UNKNOWN}"] = totals[f"{name}#"]
+            for digest, value in _hash_labels(name).items():
+                named[f"{name}:{value}"] = totals[f"{name}#{digest}"]
+        stats.sensitive = [_sensitive_row(name, named, stats.current) for name in SENSITIVE_STATS]
+
+
+def fill_in_force(
+    stats: MemberStats, totals: Counter[str], children: dict[int | None, ChildRow]
+) -> None:
+    """The figures over members in force, from the named totals and the child rows."""
     whole = stats.current = totals["n"]
     stats.records += whole
     stats.active = totals["active"]
@@ -359,7 +362,7 @@ def _in_force(stats: MemberStats, base: Any) -> None:
         IndicatorRow(name, label, totals[f"yes:{name}"], totals[f"unknown:{name}"], whole)
         for name, label in INDICATORS.items()
     ]
-    stats.children = _child_rows(root, children)
+    stats.children = _child_rows(stats.unit, children)
 
 
 def _child_rows(root: Unit, counted: dict[int | None, ChildRow]) -> list[ChildRow]:
@@ -382,28 +385,24 @@ def _child_rows(root: Unit, counted: dict[int | None, ChildRow]) -> list[ChildRo
     return rows
 
 
-# --- queries 2 and 3 --------------------------------------------------------------------------
+# --- records no longer in force, year joined ------------------------------------------------
 
 
-def _not_in_force(stats: MemberStats, base: Any) -> None:
-    """Records no longer in force, by status (an index range per unit and status)."""
+def fill_not_in_force(stats: MemberStats, counts: dict[str | None, int]) -> None:
+    """Records no longer in force (transferred, left, deceased), by status."""
     gone = [value for value in Status.values if value not in CURRENT]
-    counts = dict(
-        base.filter(status__in=gone).values_list("status").annotate(n=Count(ROW)).order_by()
-    )
     stats.by_status += [
         Share(value, label, counts.get(value, 0), 0)
         for value, label in Status.choices
         if value in gone
     ]
-    stats.records += sum(counts.values())
+    stats.records += sum(n for value, n in counts.items() if value in gone)
     for share in stats.by_status:
         share.base = stats.records
 
 
-def _joined(stats: MemberStats, base: Any) -> None:
+def fill_joined(stats: MemberStats, counts: dict[int | None, int]) -> None:
     """Members in force by the year they joined (newest first)."""
-    counts = dict(base.filter(status__in=CURRENT).values_list("join_year").annotate(n=Count(ROW)))
     whole = stats.current
     years = sorted((y for y in counts if y is not None), reverse=True)
     stats.by_join_year = [Share(str(y), str(y), counts[y], whole) for y in years]
@@ -438,26 +437,6 @@ def _hash_labels(name: str) -> dict[str, str]:
     from hoiso.members.services import sensitive_index
 
     return {sensitive_index(name, value): value for value, _label in known_values(name)}
-
-
-def _sensitive(stats: MemberStats, base: Any) -> list[SensitiveRow]:
-    """Query 4 (permitted users): members in force by each known value's keyed hash.
-
-    One row, no grouping: every count is a filtered aggregate over the covering index
-    ``member_stats_sensitive``.
-    """
-    aggregates: dict[str, Any] = {}
-    for name in SENSITIVE_STATS:
-        column = f"{name}_idx"
-        aggregates[f"{name}:{UNKNOWN}"] = Count(ROW, filter=Q(**{column: ""}))
-        for digest, value in _hash_labels(name).items():
-            aggregates[f"{name}:{value}"] = Count(ROW, filter=Q(**{column: digest}))
-    names = list(aggregates)
-    row = base.filter(status__in=CURRENT).aggregate(
-        **{f"a{i}": aggregates[name] for i, name in enumerate(names)}
-    )
-    totals: Counter[str] = Counter({name: row[f"a{i}"] for i, name in enumerate(names)})
-    return [_sensitive_row(name, totals, stats.current) for name in SENSITIVE_STATS]
 
 
 def _sensitive_row(name: str, totals: Counter[str], whole: int) -> SensitiveRow:
