@@ -44,6 +44,9 @@ PLAIN_FIELDS = (
     "residence_detail", "former_address", "occupation", "education", "political_theory",
     "marital_status", "youth_union",
 )  # fmt: skip
+# Choice values as sets: ``TextChoices.values`` builds a new list on every call.
+_SEXES = frozenset(Sex.values)
+_MEMBER_TYPES = frozenset(MemberType.values)
 # What a member may change on her own profile without the chapter's approval.
 SELF_SERVICE_FIELDS = ("phone", "zalo", "email", "residence_detail")
 
@@ -121,9 +124,9 @@ def clean_member(data: MemberInput, *, today: dt.date | None = None) -> Clean:
         )
     except ValidationError as exc:
         fail("id_number", exc)
-    if data.sex not in Sex.values:
+    if data.sex not in _SEXES:
         errors["sex"] = [_("Unknown sex.")]
-    if data.member_type not in MemberType.values:
+    if data.member_type not in _MEMBER_TYPES:
         errors["member_type"] = [_("Unknown membership type.")]
     else:
         age = None
@@ -188,7 +191,7 @@ def apply_input(member: Member, clean: Clean) -> None:
     member.join_year = data.join_date.year if data.join_date else None
     for name in PLAIN_FIELDS:
         value = getattr(data, name)
-        setattr(member, name, nfc(value) if isinstance(value, str) else value)
+        setattr(member, name, nfc(value) if value and isinstance(value, str) else value)
     member.id_number_enc = crypto.encrypt(clean.id_number, field="id_number")
     member.id_number_idx = crypto.blind_index(clean.id_number, field="id_number")
     member.id_number_hint = rules.mask_id_number(clean.id_number)
