@@ -11,10 +11,10 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
-import hmac
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -91,8 +91,24 @@ def blind_index(value: str | None, *, field: str) -> str:
     """A keyed hash of ``value`` for equality search without decrypting ("" when empty)."""
     if value is None or value == "":
         return ""
-    digest = hmac.new(_hash_key(), f"{field}\x00{value}".encode(), hashlib.sha256)
-    return digest.hexdigest()[:32]
+    inner, outer = _hmac_states()
+    # HMAC-SHA256 from its two keyed states (RFC 2104): the same digest as hmac.new(key,
+    # msg, sha256), without OpenSSL setting up a keyed context per call (~5 µs of ~6.5: the
+    # member import hashes four values a row).
+    inner = inner.copy()
+    inner.update(f"{field}\x00{value}".encode())
+    outer = outer.copy()
+    outer.update(inner.digest())
+    return outer.hexdigest()[:32]
+
+
+@functools.cache
+def _hmac_states() -> tuple[Any, Any]:
+    """The SHA-256 states after the hashing key XOR ipad and XOR opad (RFC 2104)."""
+    key = _hash_key().ljust(64, b"\0")  # 32-byte key: shorter than the block, padded
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+    return inner, outer
 
 
 def reset_caches() -> None:
@@ -100,3 +116,4 @@ def reset_caches() -> None:
     _master_key.cache_clear()
     _aead.cache_clear()
     _hash_key.cache_clear()
+    _hmac_states.cache_clear()
