@@ -11,6 +11,10 @@ Settings (all optional, read at call time):
 * ``DOCUMENTS_OCR_PDFA_BACKEND``: ``internal`` (default: OCRmyPDF's own PDF/A writer, no
   Ghostscript pass; Debian 12's Ghostscript 10.0 is refused by OCRmyPDF for PDFs that keep
   some text) or ``ghostscript``;
+* ``DOCUMENTS_OCR_RENDERER``: ``sandwich`` (default: Tesseract writes the text layer itself,
+  ~15% less CPU a page than OCRmyPDF's ``fpdf2`` renderer, the same text) or ``auto``;
+* ``DOCUMENTS_OCR_OPTIMIZE``: OCRmyPDF's ``optimize`` level (default 0: scans are kept as
+  they came; 1 recompresses losslessly for ~5% smaller files and ~10% more CPU);
 * ``DOCUMENTS_OCR_ROTATE``: detect and fix page orientation (one more Tesseract pass a page;
   default False).
 """
@@ -73,7 +77,8 @@ def _ocr_once(
             jobs=jobs,
             tesseract_timeout=float(getattr(settings, "DOCUMENTS_OCR_TIMEOUT", 180)),
             rotate_pages=bool(getattr(settings, "DOCUMENTS_OCR_ROTATE", False)),
-            optimize=1,
+            optimize=int(getattr(settings, "DOCUMENTS_OCR_OPTIMIZE", 0)),
+            pdf_renderer=getattr(settings, "DOCUMENTS_OCR_RENDERER", "sandwich"),
             progress_bar=False,
             plugins=[PLUGIN],
             image_dpi=image_dpi,
