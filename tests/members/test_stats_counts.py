@@ -12,7 +12,7 @@ import random
 from typing import Any
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -221,9 +221,13 @@ def test_rebuild_command_repairs_the_table(people, tree, users, capsys):
     MemberCount.objects.filter(dim="birth").delete()
     MemberCount.objects.filter(dim="status").update(n=999)
     assert counts.stored_counts() != counts.direct_counts()
+    with pytest.raises(CommandError, match="differ"):
+        call_command("rebuild_member_counts", "--check")
     call_command("rebuild_member_counts")
     assert "rows" in capsys.readouterr().out
     assert_consistent(tree, users["province_cadre"])
+    call_command("rebuild_member_counts", "--check")
+    assert "agree" in capsys.readouterr().out
 
 
 def test_the_migrations_triggers_can_be_removed_and_installed_again(people, tree, users):
