@@ -259,31 +259,41 @@ def _snippets(documents: list[Document], parsed: ParsedQuery) -> dict[int, SafeS
 def _page(
     qs: QuerySet[Document], q: str, *, page_size: int, after: str | None, errors: list[str]
 ) -> SearchPage:
+    """One keyset page. The first page counts the matches (unless they all fit on it); the
+    cursor carries that total to the next pages, which do not count again. (A window count in
+    the page's query would save the count, but FTS5's bm25() cannot run under a window.)"""
     page_size = max(1, min(page_size, 200))
     parsed = parse_query(q)
     key = _decode(after)
+    total: int | None = None
+    if key is not None and len(key) == 3 and isinstance(key[2], int):
+        total = key[2]
+    order: list[str]
     if parsed:
-        matched = full_text_matching(qs, TABLE, parsed, ranked=False)
-        total = matched.count()
-        ranked: Any = full_text_matching(qs, TABLE, parsed)
-        if key is not None and len(key) == 2:
+        rows_qs: Any = full_text_matching(qs, TABLE, parsed)
+        order = ["search_score", "pk"]
+        if key is not None:
             try:
                 score, pk = float(key[0]), int(key[1])
-            except (TypeError, ValueError):
-                score, pk = None, None
-            if score is not None:
-                after_key = Q(search_score__gt=score) | Q(search_score=score, pk__gt=pk)
-                ranked = ranked.filter(after_key)
-        rows = list(
-            ranked.order_by("search_score", "pk").values_list("pk", "search_score")[: page_size + 1]
-        )
+            except (TypeError, ValueError, IndexError):
+                key = None
+            else:
+                rows_qs = rows_qs.filter(
+                    Q(search_score__gt=score) | Q(search_score=score, pk__gt=pk)
+                )
     else:
-        total = qs.count()
-        if key is not None and len(key) == 1 and isinstance(key[0], int):
-            qs = qs.filter(pk__lt=key[0])
-        rows = [
-            (pk, None) for pk in qs.order_by("-pk").values_list("pk", flat=True)[: page_size + 1]
-        ]
+        rows_qs = qs
+        order = ["-pk"]
+        if key is not None:
+            try:
+                rows_qs = rows_qs.filter(pk__lt=int(key[1]))
+            except (TypeError, ValueError, IndexError):
+                key = None
+    fields = ["pk", "search_score"] if parsed else ["pk"]
+    raw = list(rows_qs.order_by(*order).values_list(*fields)[: page_size + 1])
+    if key is None or total is None:
+        total = document_total(qs, parsed) if len(raw) > page_size or key is not None else len(raw)
+    rows = [(row[0], row[1] if parsed else None) for row in raw]
     more = len(rows) > page_size
     rows = rows[:page_size]
     documents = Document.objects.select_related("doc_type", "unit").in_bulk([pk for pk, _ in rows])
@@ -293,8 +303,16 @@ def _page(
     next_cursor = None
     if more and rows:
         last_pk, last_score = rows[-1]
-        next_cursor = _encode([last_score, last_pk] if parsed else [last_pk])
-    return SearchPage(hits=hits, total=total, next_cursor=next_cursor, query=parsed, errors=errors)
+        next_cursor = _encode([last_score, last_pk, total])
+    return SearchPage(
+        hits=hits, total=total or 0, next_cursor=next_cursor, query=parsed, errors=errors
+    )
+
+
+def document_total(qs: QuerySet[Document], parsed: ParsedQuery) -> int:
+    if parsed:
+        return int(full_text_matching(qs, TABLE, parsed, ranked=False).count())
+    return qs.count()
 
 
 def document_search(
