@@ -26,6 +26,7 @@ CENTURY_SEX = {
     "8": (2300, Sex.MALE), "9": (2300, Sex.FEMALE),
 }  # fmt: skip
 PROVINCE_CODES = range(1, 97)  # 001 Hà Nội … 096 Cà Mau
+_ID_SEPARATORS_RE = re.compile(r"[\s.\-]")
 
 
 def normalize_id_number(raw: object) -> str:
@@ -36,7 +37,9 @@ def normalize_id_number(raw: object) -> str:
         if not raw.is_integer():
             raise ValidationError(_("The ID number must contain digits only."), code="id_format")
         raw = int(raw)
-    text = re.sub(r"[\s.\-]", "", str(raw))
+    text = str(raw)
+    if not text.isdigit():  # the common case (digits only) needs no clean-up
+        text = _ID_SEPARATORS_RE.sub("", text)
     if not text:
         return ""
     if not text.isdigit():
