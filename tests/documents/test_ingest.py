@@ -57,7 +57,8 @@ def test_scanned_pdf_is_ocred_into_pdfa_with_progress(
         seen.append((doc.state, doc.state_detail, doc.progress, doc.progress_total))
 
     monkeypatch.setattr(steps, "set_state", spy)
-    result = ingest_bytes(users["cadre_a"], tree.commune_a, corpus.scanned_pdf(), "quet.pdf")
+    data = corpus.scanned_pdf(pages=2)
+    result = ingest_bytes(users["cadre_a"], tree.commune_a, data, "quet.pdf")
     document = result.document
     assert document.state == ProcessingState.QUEUED
     document = process(document)
@@ -65,16 +66,18 @@ def test_scanned_pdf_is_ocred_into_pdfa_with_progress(
     assert document.state == ProcessingState.INDEXED, document.error
     version = document.current_version
     assert version.text_source == "ocr"
-    assert version.page_count == 1 and document.pages == 1
+    assert version.page_count == 2 and document.pages == 2
     assert_reads_resolution(version.text)
     assert version.archive.name.endswith("archive.pdf")
     assert is_pdfa(Path(version.archive.path))
     states = [s[0] for s in seen]
     assert states[0] == ProcessingState.EXTRACTING
     assert ProcessingState.OCR in states and states[-1] == ProcessingState.INDEXING
-    # "OCR page 1 of 1" (in the active language) while the page is read
-    assert any(s == "ocr" and t == 1 and p == 0 and "1" in d for s, d, p, t in seen), seen
-    assert document.progress == document.progress_total == 1
+    # "OCR page k of n" (in the active language) as OCRmyPDF reports each page done
+    ocr = [(d, p, t) for s, d, p, t in seen if s == "ocr"]
+    assert ocr[0][1:] == (0, 2) and "1" in ocr[0][0]
+    assert any(p == 1 and t == 2 and "2" in d for d, p, t in ocr), ocr
+    assert document.progress == document.progress_total == 2
     # the first page's metadata is suggested (hoiso.documents.suggest)
     assert document.suggestions["number_notation"]["value"] == "12-NQ/HPN"
 
@@ -422,3 +425,23 @@ def test_new_version_keeps_the_old_one(
             file=ContentFile(corpus.xlsx_bytes(), name="d.xlsx"),
             filename="d.xlsx",
         )
+
+
+def test_requeue_command(users: Any, tree: Any, ingest_bytes: Any, dummy_tasks: Any) -> None:
+    import io
+
+    from django.core.management import call_command
+
+    document = ingest_bytes(
+        users["cadre_a"], tree.commune_a, corpus.docx_bytes(), "a.docx"
+    ).document
+    Document.objects.filter(pk=document.pk).update(
+        state=ProcessingState.INDEXING, state_changed_at=timezone.now() - dt.timedelta(minutes=20)
+    )
+    out = io.StringIO()
+    call_command("requeue_documents", stdout=out)  # default: 30 minutes
+    assert out.getvalue().strip() == "0"
+    call_command("requeue_documents", "--minutes", "10", stdout=out)
+    assert out.getvalue().split()[-1] == "1"
+    document.refresh_from_db()
+    assert document.state == ProcessingState.QUEUED
