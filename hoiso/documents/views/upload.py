@@ -77,9 +77,8 @@ def _wants_json(request: HttpRequest) -> bool:
 def document_upload(request: HttpRequest) -> HttpResponse:
     require_perm(request.user, "documents.add_document")
     units = units_for(request.user, "documents.add_document")
-    initial: dict[str, Any] = {}
-    if units.count() == 1:
-        initial["unit"] = units.first()
+    # her own unit first (units come in tree order): most uploads are for it
+    initial: dict[str, Any] = {"unit": units.first()}
     form = UploadForm(request.POST or None, request.FILES or None, units=units, initial=initial)
     outcomes: list[Outcome] = []
     if request.method == "POST":
