@@ -33,6 +33,7 @@ from hoiso.documents.models import (
     DossierItem,
     DossierStatus,
 )
+from hoiso.documents.services.metadata import reindex
 from hoiso.org.models import Unit
 
 # Sentinel for "permanent" when comparing retention periods.
@@ -331,6 +332,7 @@ def disposal_decide(
         document.is_public = False
         document._change_reason = _("disposed of by decision %(n)s") % {"n": number}  # type: ignore[attr-defined]
         document.save()
+        reindex(document)
         gone.append(document)
     removed = _remove_bytes(gone)
     for dossier in locked:

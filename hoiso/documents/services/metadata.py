@@ -7,6 +7,7 @@ corrects) them, and only confirmed values reach the metadata, through ``document
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable
 from typing import Any
 
@@ -29,6 +30,8 @@ from hoiso.documents.models import (
 )
 from hoiso.org.models import Unit
 
+log = logging.getLogger(__name__)
+
 TEXT_FIELDS = (
     "notation", "number_notation", "issue_place", "issuer", "summary", "signer_name",
     "signer_position", "recipients", "language", "directions",
@@ -46,6 +49,16 @@ SUGGESTED = (
     "doc_type", "number", "notation", "number_notation", "issue_date", "issue_place",
     "issuer", "summary",
 )  # fmt: skip
+
+
+def reindex(document: Document) -> None:
+    """Rewrite the document's search entry in the current transaction (if search exists)."""
+    try:
+        from hoiso.documents import search_index
+    except ImportError:  # pragma: no cover - the search module is another helper's
+        log.warning("search index unavailable; document %s not reindexed", document.pk)
+        return
+    search_index.index_document(document.pk)
 
 
 def _label(name: str) -> str:
@@ -273,6 +286,7 @@ def document_update(
             document.readers.set(list(people.values()))
             changed.append("readers")
     warnings.extend(duplicate_warning(d) for d in duplicates_of(actor, document))
+    reindex(document)
     audit(
         actor=actor,
         action="document.update",

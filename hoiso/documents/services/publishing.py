@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from hoiso.core.access import require_perm_at
 from hoiso.core.audit import audit
 from hoiso.documents.models import Document, ShareLink
+from hoiso.documents.services.metadata import reindex
 
 MAX_SHARE_DAYS = 90
 
@@ -48,6 +49,7 @@ def document_publish(*, actor: Any, document: Document) -> Document:
     document.published_by = actor
     document._change_reason = _("published")  # type: ignore[attr-defined]
     document.save()
+    reindex(document)
     audit(actor=actor, action="document.publish", obj=document, unit=document.unit)
     return document
 
@@ -64,6 +66,7 @@ def document_unpublish(*, actor: Any, document: Document) -> Document:
     document.published_by = None
     document._change_reason = _("withdrawn from the public site")  # type: ignore[attr-defined]
     document.save()
+    reindex(document)
     audit(actor=actor, action="document.unpublish", obj=document, unit=document.unit)
     return document
 

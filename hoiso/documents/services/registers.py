@@ -19,7 +19,12 @@ from django.utils.translation import gettext as _
 from hoiso.core.access import require_perm_at
 from hoiso.core.audit import audit
 from hoiso.documents.models import Direction, Document, Register, RegisterCounter
-from hoiso.documents.services.metadata import duplicate_warning, duplicates_of, join_number
+from hoiso.documents.services.metadata import (
+    duplicate_warning,
+    duplicates_of,
+    join_number,
+    reindex,
+)
 from hoiso.org.models import Unit
 
 
@@ -81,6 +86,7 @@ def register_document(*, actor: Any, document: Document) -> Document:
     document.save()
     warnings = [duplicate_warning(d) for d in duplicates_of(actor, document)]
     document.warnings = warnings  # type: ignore[attr-defined]
+    reindex(document)
     audit(
         actor=actor,
         action="document.register",
