@@ -102,9 +102,7 @@ def meeting_rows(row: Callable[..., Any]) -> dict[str, Any]:
             method="post",
             data={"attendance": "online"},
         ),
-        "api:meeting_checkin": r(
-            with_code(a), with_code(b), method="post", data={"code": CODE}
-        ),
+        "api:meeting_checkin": r(with_code(a), with_code(b), method="post", data={"code": CODE}),
         "api:vote_create": r(
             meeting(a), meeting(b), method="post", ok=201, data={"question": "Tán thành?"}
         ),

@@ -1,4 +1,4 @@
-"""Meetings through the services: visibility, attendance, speakers, minutes of a scripted meeting."""
+"""Meetings through the services: visibility, attendance, speakers, a scripted meeting's minutes."""
 
 from __future__ import annotations
 
@@ -183,3 +183,19 @@ def test_only_drivers_move_the_agenda(room):
     services.agenda_set_current(actor=room.chair, meeting=room.meeting, item=room.item2)
     room.item1.refresh_from_db()
     assert room.item1.ended_at is not None
+
+
+def test_api_hides_secret_meetings_from_lists_and_answers_404(tree, users):
+    from tests.conftest import client_for
+
+    room = build_room(tree, users, secret=True)
+    plain = build_room_plain(tree, users)
+    url = f"/api/v1/meetings/{room.meeting.pk}"
+    admin = client_for(users["admin"])  # holds the permission over the province
+    assert [m["id"] for m in admin.get("/api/v1/meetings/").json()] == [plain.pk]
+    assert admin.get(url).status_code == 404
+    assert admin.get(url + "/votes").status_code == 404
+    member = client_for(room.remote)  # invited, no role anywhere
+    assert member.get(url).status_code == 200
+    assert [m["id"] for m in member.get("/api/v1/meetings/").json()] == [room.meeting.pk]
+    assert client_for(users["nobody"]).get("/api/v1/meetings/").status_code == 403
