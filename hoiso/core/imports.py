@@ -192,6 +192,13 @@ class Importer:
         """Write the rows and return how many were written; runs inside transaction.atomic()."""
         raise NotImplementedError
 
+    def commit_begin(self, expected_rows: int) -> None:
+        """Streaming mode: in the transaction, before the first row is read or written.
+
+        ``expected_rows`` is how many rows the sheet has below the header (blank and totals
+        lines included: an upper bound), for an importer that prepares a big write.
+        """
+
     def commit_end(self, count: int) -> None:
         """Streaming mode: after the last ``commit``, in the same transaction (one audit row)."""
 
@@ -255,8 +262,16 @@ def _cell(value: Any) -> Any:
     """A cell as the rest of the module sees it: None when empty, NFC text, ints for 12.0."""
     if value is None:
         return None
-    if isinstance(value, str):
+    cls = value.__class__
+    if cls is str:  # the common cases first, by exact type (a million cells in a big roster)
         text = _nfc_cached(value) if len(value) < 256 else nfc(value)
+        return text or None
+    if cls is float:
+        if value.is_integer() and abs(value) < 2**53:
+            return int(value)
+        return None if math.isnan(value) else value
+    if isinstance(value, str):
+        text = nfc(value)
         return text or None
     if isinstance(value, float):
         if math.isnan(value):
@@ -584,8 +599,9 @@ def _clean_rows(
             continue
         if number == header_row + 1 and _is_column_numbers(cells):
             continue
+        # The cells are read already (``_cell``): text stays as it is, the rest becomes text.
         values = {
-            name: (value if is_raw else cell_text(value))
+            name: (value if is_raw or value is None or value.__class__ is str else cell_text(value))
             for name, value, is_raw in zip(fields, mapped, raw, strict=True)
         }
         try:
@@ -765,6 +781,7 @@ def _run_streaming(
             consume()
         else:
             with transaction.atomic():
+                importer.commit_begin(max(height - header_row, 0))
                 consume()
                 whole_file = any(issue.row == 0 for issue in issues)
                 if count and not whole_file and (skip_invalid or not issues):

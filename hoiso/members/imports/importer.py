@@ -41,7 +41,13 @@ from hoiso.members.choices import (
     PoliticalTheory,
     Sex,
 )
-from hoiso.members.imports.writer import members_import_audit, members_insert
+from hoiso.members.imports.writer import (
+    BulkLoad,
+    bulk_load_end,
+    bulk_load_start,
+    members_import_audit,
+    members_insert,
+)
 from hoiso.members.models import Member
 from hoiso.members.services import Clean, MemberInput, clean_member
 from hoiso.org.models import Level, Unit
@@ -323,6 +329,7 @@ class MemberImporter(Importer):
         self._ids: dict[int, int] = {}
         self._people: dict[int, int] = {}
         self._text_cache: dict[str, str] = {}
+        self._bulk: BulkLoad | None = None
 
     # -- the units a row may name ---------------------------------------------------------------
 
@@ -717,7 +724,13 @@ class MemberImporter(Importer):
         self.imported += len(created)
         return len(created)
 
+    def commit_begin(self, expected_rows: int) -> None:
+        self._bulk = bulk_load_start(expected_rows)
+
     def commit_end(self, count: int) -> None:
+        if self._bulk is not None:
+            bulk_load_end(self._bulk)
+            self._bulk = None
         members_import_audit(
             actor=self.actor,
             unit=self.unit,

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from hoiso.core.audit import audit
+from hoiso.core.search import fts_table
 from hoiso.members.choices import Status
 from hoiso.members.models import Member
 from hoiso.members.services import Clean, apply_input
@@ -187,18 +188,163 @@ def members_insert(
         raise RuntimeError("the database did not return the new member ids")
     user = actor if actor is not None and actor.is_authenticated else None
     extra = {
-        "history_date": now,
+        "history_date": _HISTORY_DATE.get_db_prep_save(now, connection=connection),
         "history_change_reason": reason or _("imported"),
         "history_type": "+",
         "history_user_id": user.pk if user is not None else None,
     }
-    history = []
-    for pk, draft in zip(ids, drafts, strict=True):
-        draft["id"] = pk
-        draft.update(extra)
-        history.append(_values(plans.history, draft))
-    _insert(plans.history, history, ids=False)
+    _insert_history(ids, extra)
     return ids
+
+
+_HISTORY_EXTRA: Final = (
+    "history_date",
+    "history_change_reason",
+    "history_type",
+    "history_user_id",
+)
+_HISTORY_DATE: Final = Member.history.model._meta.get_field("history_date")
+_HISTORY_SQL: dict[str, tuple[str, tuple[str, ...]]] = {}
+
+
+def _history_sql() -> tuple[str, tuple[str, ...]]:
+    """``INSERT INTO history SELECT … FROM members``: the history rows copied by the database.
+
+    A historical row is the member's columns (those simple-history keeps) plus the history
+    columns, which are bound once per statement (``%s``, in the order returned).
+    """
+    cached = _HISTORY_SQL.get(connection.vendor)
+    if cached is not None:
+        return cached
+    history = Member.history.model
+    quote = connection.ops.quote_name
+    member_columns = {f.column for f in Member._meta.concrete_fields}
+    columns: list[str] = []
+    selected: list[str] = []
+    params: list[str] = []
+    for f in history._meta.concrete_fields:
+        if f.attname == "history_id":
+            continue
+        columns.append(quote(f.column))
+        if f.attname in _HISTORY_EXTRA:
+            selected.append("%s")
+            params.append(f.attname)
+        elif f.column in member_columns:
+            selected.append(quote(f.column))
+        else:  # pragma: no cover - a history field the member table does not have
+            raise RuntimeError(f"no member column for the history field {f.attname}")
+    where = "id BETWEEN %s AND %s" if connection.vendor == "sqlite" else "id = ANY(%s)"
+    sql = "INSERT INTO {} ({}) SELECT {} FROM {} WHERE {} ORDER BY id".format(
+        quote(history._meta.db_table),
+        ", ".join(columns),
+        ", ".join(selected),
+        quote(Member._meta.db_table),
+        where,
+    )
+    _HISTORY_SQL[connection.vendor] = (sql, tuple(params))
+    return sql, tuple(params)
+
+
+def _insert_history(ids: list[int], extra: dict[str, Any]) -> None:
+    """The "+" history rows of the members ``ids`` just inserted, in one statement.
+
+    The rows are exactly those ``bulk_history_create`` would write (the member's values as
+    stored, the history columns of ``extra``), without building and binding them in Python.
+    """
+    sql, names = _history_sql()
+    params: list[Any] = [extra[name] for name in names]
+    if connection.vendor == "sqlite":
+        # Consecutive rowids (see ``_insert``): a range, whatever the number of rows.
+        params += [ids[0], ids[-1]]
+    else:
+        params.append(list(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        if cursor.rowcount != len(ids):  # pragma: no cover - the rows were inserted just now
+            raise RuntimeError("the history rows do not match the members inserted")
+
+
+# --- bulk loading (SQLite) -------------------------------------------------------------------
+
+# An import at least this long, into a registry no larger than it, is a bulk load.
+BULK_LOAD_MIN_ROWS: Final = 1000
+# Indexes the import itself reads while it runs (duplicates against the registry): kept.
+_KEPT_INDEX_COLUMNS: Final = frozenset({"id_number_idx"})
+_FTS_COLUMN: Final = "name_folded"
+
+
+@dataclass
+class BulkLoad:
+    """What ``bulk_load_start`` set aside, for ``bulk_load_end`` to rebuild."""
+
+    first_id: int  # members with a larger id are the ones inserted since
+    indexes: list[tuple[str, str]]  # (name, CREATE INDEX …) of the member and history tables
+    fts: tuple[str, str] | None  # (FTS table, its insert trigger's CREATE TRIGGER …)
+
+
+def bulk_load_start(expected_rows: int) -> BulkLoad | None:
+    """SQLite, inside the import's transaction: make a big import an index build, not upkeep.
+
+    When the file holds at least ``BULK_LOAD_MIN_ROWS`` rows and at least as many as the
+    registry already has, the secondary (non-unique) indexes of the member and history tables
+    and the folded-name FTS trigger are dropped, to be built once from the new rows by
+    ``bulk_load_end``: maintaining a dozen indexes with random keys row by row costs several
+    times more than sorting once. Unique indexes and the ID-number index (the duplicate
+    check reads it during the import) stay. DDL is transactional in SQLite: a rollback puts
+    everything back, and other connections keep seeing the old schema until the commit.
+    Returns None (nothing done) otherwise, and always on PostgreSQL, where dropping an index
+    would lock the table against readers for the whole import.
+    """
+    if connection.vendor != "sqlite" or not connection.in_atomic_block:
+        return None
+    member_table = Member._meta.db_table
+    history_table = Member.history.model._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT COUNT(*), COALESCE(MAX(id), 0) FROM "{member_table}"')
+        existing, last_id = cursor.fetchone()
+        if expected_rows < max(BULK_LOAD_MIN_ROWS, existing):
+            return None
+        indexes: list[tuple[str, str]] = []
+        for table in (member_table, history_table):
+            cursor.execute(f'PRAGMA index_list("{table}")')
+            for _seq, name, unique, origin, _partial in cursor.fetchall():
+                if unique or origin != "c":  # constraints and primary keys stay
+                    continue
+                cursor.execute(f'PRAGMA index_info("{name}")')
+                first = cursor.fetchone()
+                if table == member_table and first is not None and first[2] in _KEPT_INDEX_COLUMNS:
+                    continue
+                cursor.execute(
+                    "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = %s", [name]
+                )
+                indexes.append((name, cursor.fetchone()[0]))
+        fts_name = fts_table(member_table, _FTS_COLUMN)
+        cursor.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = %s",
+            [f"{fts_name}_ai"],
+        )
+        found = cursor.fetchone()
+        fts = (fts_name, found[0]) if found else None
+        for name, _sql in indexes:
+            cursor.execute(f'DROP INDEX "{name}"')
+        if fts is not None:
+            cursor.execute(f'DROP TRIGGER "{fts_name}_ai"')
+    return BulkLoad(first_id=last_id, indexes=indexes, fts=fts)
+
+
+def bulk_load_end(load: BulkLoad) -> None:
+    """Rebuild what ``bulk_load_start`` dropped, in the same transaction (before the commit)."""
+    with connection.cursor() as cursor:
+        for _name, sql in load.indexes:
+            cursor.execute(sql)
+        if load.fts is not None:
+            fts_name, trigger_sql = load.fts
+            cursor.execute(
+                f'INSERT INTO "{fts_name}"(rowid, "{_FTS_COLUMN}") '
+                f'SELECT id, "{_FTS_COLUMN}" FROM "{Member._meta.db_table}" WHERE id > %s',
+                [load.first_id],
+            )
+            cursor.execute(trigger_sql)
 
 
 # SQLite's default page cache (2 MB) thrashes on the member indexes (random keyed hashes,
@@ -220,7 +366,6 @@ def _roomy_page_cache() -> None:
 @dataclass(frozen=True)
 class _Plans:
     member: _Plan
-    history: _Plan
 
 
 _PLANS: dict[str, _Plans] = {}
@@ -230,11 +375,7 @@ def _plans() -> _Plans:
     """The statements for this connection's database (one plan per vendor, built once)."""
     plans = _PLANS.get(connection.vendor)
     if plans is None:
-        history = Member.history.model
-        plans = _Plans(
-            member=_plan(Member, skip=frozenset({"id"})),
-            history=_plan(history, skip=frozenset({"history_id"})),
-        )
+        plans = _Plans(member=_plan(Member, skip=frozenset({"id"})))
         _PLANS[connection.vendor] = plans
     return plans
 
