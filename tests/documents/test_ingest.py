@@ -445,3 +445,20 @@ def test_requeue_command(users: Any, tree: Any, ingest_bytes: Any, dummy_tasks: 
     assert out.getvalue().split()[-1] == "1"
     document.refresh_from_db()
     assert document.state == ProcessingState.QUEUED
+
+
+def test_a_secret_document_is_named_to_its_sender(users: Any, tree: Any, ingest_bytes: Any) -> None:
+    result = ingest_bytes(
+        users["cadre_a"],
+        tree.commune_a,
+        corpus.docx_bytes(),
+        "mat.docx",
+        metadata={"secrecy": "mat"},
+    )
+    document = result.document
+    assert list(document.readers.all()) == [users["cadre_a"]]
+    assert Document.objects.restrict(users["cadre_a"], "view").filter(pk=document.pk).exists()
+    assert not Document.objects.restrict(users["admin"], "view").filter(pk=document.pk).exists()
+    # the same bytes again, by someone who may not see the secret one: not named to her
+    again = ingest_bytes(users["province_cadre"], tree.province, corpus.docx_bytes(), "b.docx")
+    assert again.document is None and again.duplicate_of is None

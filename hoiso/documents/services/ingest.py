@@ -295,6 +295,9 @@ def document_ingest(
             )
             document.current_version = version
             document.save(update_fields=["current_version"])
+            if document.secrecy and user is not None:
+                # a secret document is seen only by the people named on it: first, its sender
+                document.readers.add(user)
             warnings = duplicate_number_warnings(actor, document)
             audit(
                 actor=actor,
