@@ -326,3 +326,27 @@ def test_upload_one_file_as_the_script_does_answers_json(users, tree, media):
         HTTP_ACCEPT="application/json",
     )
     assert other.status_code == 400 and "unit" in other.json()["errors"]
+
+
+def test_polling_a_secret_documents_state_writes_no_audit_row_each_time(docs):
+    secret = make_secret(docs["nq"], [docs["cadre_a"]])
+    client = client_for(docs["cadre_a"])
+    before = AuditLog.objects.filter(action="document.view_secret").count()
+    for _ in range(3):
+        response = client.get(reverse("documents:document_state", args=[secret.pk]))
+        assert response.status_code == 200
+    assert AuditLog.objects.filter(action="document.view_secret").count() == before
+
+
+def test_list_and_page_queries_do_not_grow_with_the_results(
+    docs, tree, django_assert_max_num_queries
+):
+    for i in range(6):
+        ingest(tree.commune_a, lines=[*corpus.RESOLUTION_LINES, f"Phụ lục {i}"], process=True)
+    client = client_for(docs["cadre_a"])
+    client.get(reverse("documents:document_list"))  # warm the scope cache
+    with django_assert_max_num_queries(12):  # 11 measured with 7 results
+        page = search(client, q="nghi quyet")
+    assert page.count('class="card result"') == 7
+    with django_assert_max_num_queries(8):  # 7 measured
+        client.get(reverse("documents:document_detail", args=[docs["nq"].pk]))

@@ -264,8 +264,17 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def document_state(request: HttpRequest, pk: int) -> HttpResponse:
-    """The processing state fragment, polled by htmx every 2 s until indexed or failed."""
-    document = _get(request, pk)
+    """The processing state fragment, polled by htmx every 2 s until indexed or failed.
+
+    Read through the scoped queryset, not ``document_get``: the fragment shows no content, and a
+    poll of a secret document's state would otherwise write an audit row every 2 s."""
+    from hoiso.documents import selectors
+
+    document = (
+        selectors.document_queryset(request.user).select_related("unit").filter(pk=pk).first()
+    )
+    if document is None:
+        raise Http404
     return render(request, "documents/_state.html", _state_context(request, document))
 
 
