@@ -16,8 +16,9 @@ the workers' start to the last one's exit. Baseline in the same run: ``tesseract
 -l vie+eng txt`` on the same page images, ``--workers`` at a time (OMP_THREAD_LIMIT=1).
 Target: ≥ 90% of the baseline. "Cores used" is the CPU time of the workers and their children
 over the wall time; "CPU seconds a page" compares the work itself (the workers' CPU, Django's
-start-up included, against Tesseract's), which a loaded machine does not distort. A second case: one ``--pages``-page document, one worker with
-DOCUMENTS_OCR_JOBS=2 (a long scan uses both cores by itself).
+start-up included, against Tesseract's), which a loaded machine does not distort. A second
+case: one ``--pages``-page document, one worker with DOCUMENTS_OCR_JOBS=2 (a long scan uses
+both cores by itself).
 
 **Memory.** A sampler reads /proc every 0.1 s and sums the resident memory of each worker's
 process tree (Python, OCRmyPDF's pool, Tesseract, pikepdf): the peak, divided by the pages that
