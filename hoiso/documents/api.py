@@ -111,7 +111,8 @@ class DocumentDetail(DocumentOut):
 
     @staticmethod
     def resolve_dossiers(obj: Document) -> list[str]:
-        return [d.code for d in obj.dossiers.all()]
+        # set by _document: only the files the caller may see
+        return [d.code for d in getattr(obj, "visible_dossiers", [])]
 
     @staticmethod
     def resolve_versions(obj: Document) -> list[Any]:
@@ -273,8 +274,11 @@ def register_rows(
 
 def _document(request: HttpRequest, document_id: int, action: str = "view") -> Document:
     from hoiso.documents import selectors
+    from hoiso.documents.views.archive import visible_dossiers
 
-    return selectors.document_get(request.user, document_id, action=action)
+    document = selectors.document_get(request.user, document_id, action=action)
+    document.visible_dossiers = list(visible_dossiers(request.user, document))  # type: ignore[attr-defined]
+    return document
 
 
 @router.get("/{document_id}", response=DocumentDetail, url_name="document_detail")

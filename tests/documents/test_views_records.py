@@ -106,3 +106,20 @@ def test_file_create_add_index_close_and_dispose(docs, tree):
     assert list(decision.dossiers.all()) == [dossier]
     dossier.refresh_from_db()
     assert dossier.status == DossierStatus.DISPOSED
+
+
+def test_a_file_above_her_unit_is_not_named_on_the_document_page(docs, tree):
+    from hoiso.documents.services import dossiers
+
+    province_file = dossiers.dossier_create(
+        actor=docs["admin"], unit=tree.province, code="T-01", title="Hồ sơ của tỉnh", year=2026
+    )
+    dossiers.dossier_add_documents(
+        actor=docs["admin"], dossier=province_file, documents=[docs["nq"]]
+    )
+    url = reverse("documents:document_detail", args=[docs["nq"].pk])
+    assert "Hồ sơ của tỉnh" in client_for(docs["admin"]).get(url).content.decode()
+    cadre = client_for(docs["cadre_a"])
+    assert "Hồ sơ của tỉnh" not in cadre.get(url).content.decode()
+    api = cadre.get(reverse("api:document_detail", args=[docs["nq"].pk])).json()
+    assert api["dossiers"] == []

@@ -210,6 +210,14 @@ def _state_context(request: HttpRequest, document: Document) -> dict[str, Any]:
     }
 
 
+def visible_dossiers(user: Any, document: Document) -> Any:
+    """The files the document sits in that the user may see (a file may belong to a unit above
+    hers, or be secret)."""
+    from hoiso.documents.models import Dossier
+
+    return Dossier.objects.restrict(user, "view").filter(items__document=document).distinct()
+
+
 def _field_label(name: str) -> str:
     try:
         return str(getattr(Document._meta.get_field(name), "verbose_name", name))
@@ -239,7 +247,7 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             **_state_context(request, document),
             "versions": document.versions.all(),
-            "dossiers": document.dossiers.all(),
+            "dossiers": visible_dossiers(user, document),
             "tags": document.tags.all(),
             "readers": document.readers.all() if document.is_secret else [],
             "share_links": document.share_links.all()
