@@ -39,6 +39,8 @@ def test_published_documents_are_listed_searchable_and_readable_without_login(do
     assert reverse("published:detail", args=[nq.pk]).encode() in found and b"<mark>" in found
     none = anonymous.get(reverse("published:list"), {"q": "ky nang"}).content
     assert reverse("published:detail", args=[nq.pk]).encode() not in none
+    other_year = anonymous.get(reverse("published:list"), {"year": "1999"}).content
+    assert reverse("published:detail", args=[nq.pk]).encode() not in other_year
     detail = anonymous.get(reverse("published:detail", args=[nq.pk]))
     assert detail.status_code == 200
     assert anonymous.get(reverse("published:detail", args=[kh.pk])).status_code == 404

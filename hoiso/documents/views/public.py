@@ -22,12 +22,30 @@ def _published(pk: int) -> Any:
 def published_list(request: HttpRequest) -> HttpResponse:
     from hoiso.documents import selectors
 
+    from hoiso.documents.models import DocumentType
+
     q = request.GET.get("q", "")
-    page = selectors.public_documents(q=q, after=request.GET.get("after") or None)
+    doc_type = request.GET.get("type", "")
+    year_raw = request.GET.get("year", "")
+    year = int(year_raw) if year_raw.isdigit() else None
+    page = selectors.public_documents(
+        q=q, doc_type=doc_type, year=year, after=request.GET.get("after") or None
+    )
+    query = request.GET.copy()
+    query.pop("after", None)
     return render(
         request,
         "documents/public/list.html",
-        {"hits": page.hits, "next_cursor": page.next_cursor, "total": page.total, "q": q},
+        {
+            "hits": page.hits,
+            "next_cursor": page.next_cursor,
+            "total": page.total,
+            "q": q,
+            "doc_type": doc_type,
+            "year": year,
+            "query": query.urlencode(),
+            "types": DocumentType.objects.filter(is_active=True),
+        },
     )
 
 
