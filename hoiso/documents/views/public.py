@@ -21,7 +21,6 @@ def _published(pk: int) -> Any:
 
 def published_list(request: HttpRequest) -> HttpResponse:
     from hoiso.documents import selectors
-
     from hoiso.documents.models import DocumentType
 
     q = request.GET.get("q", "")
