@@ -350,3 +350,34 @@ def test_list_and_page_queries_do_not_grow_with_the_results(
     assert page.count('class="card result"') == 7
     with django_assert_max_num_queries(8):  # 7 measured
         client.get(reverse("documents:document_detail", args=[docs["nq"].pk]))
+
+
+def test_a_duplicate_of_a_document_she_cannot_see_is_said_without_a_link(users, tree, media):
+    same = corpus.docx_bytes([*corpus.RESOLUTION_LINES, "bản của xã Đại Từ"])
+    client_for(users["cadre_b"]).post(
+        reverse("documents:document_upload"),
+        {"unit": tree.commune_b.pk, "direction": "in", "files": SimpleUploadedFile("b.docx", same)},
+    )
+    theirs = Document.objects.get()
+    response = client_for(users["cadre_a"]).post(
+        reverse("documents:document_upload"),
+        {"unit": tree.commune_a.pk, "direction": "in", "files": SimpleUploadedFile("a.docx", same)},
+    )
+    page = response.content.decode()
+    assert Document.objects.count() == 1
+    assert reverse("documents:document_detail", args=[theirs.pk]) not in page
+    assert 'class="msg warning"' in page
+    body = (
+        client_for(users["cadre_a"])
+        .post(
+            reverse("documents:document_upload"),
+            {
+                "unit": tree.commune_a.pk,
+                "direction": "in",
+                "files": SimpleUploadedFile("a.docx", same),
+            },
+            HTTP_ACCEPT="application/json",
+        )
+        .json()["files"][0]
+    )
+    assert body["document_id"] is None and body["duplicate_of"] is None and body["warnings"]

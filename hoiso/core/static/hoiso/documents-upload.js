@@ -40,11 +40,18 @@
         r.status.textContent = msg.msgFailed + ": " + outcome.error;
         return;
       }
-      if (outcome.duplicate_of && !outcome.document_id) {
-        r.status.textContent = msg.msgDuplicate + ": ";
-        var dup = text("a", "", "#" + outcome.duplicate_of);
-        dup.href = outcome.duplicate_url;
-        r.status.appendChild(dup);
+      if (!outcome.document_id) {
+        // the same bytes are stored already: a link when she may see that document
+        r.status.textContent = msg.msgDuplicate;
+        if (outcome.duplicate_of) {
+          r.status.textContent += ": ";
+          var dup = text("a", "", "#" + outcome.duplicate_of);
+          dup.href = outcome.duplicate_url;
+          r.status.appendChild(dup);
+        }
+        (outcome.warnings || []).forEach(function (w) {
+          r.li.appendChild(text("p", "msg warning", w));
+        });
         return;
       }
       r.status.textContent = msg.msgUploaded + " ";
