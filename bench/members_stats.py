@@ -5,14 +5,17 @@
 Builds a fresh database (a new SQLite file by default; with a postgres:// URL a new database
 beside the one named, dropped at the end, and 2,000,000 members unless --members says
 otherwise), loads the demo province tree (≈4,200 units) and synthetic members spread over it
-(one commune holds exactly --commune-size of them: the export subject), then measures, each
+(one commune holds exactly --commune-size of them: the export subject) with the count
+triggers paused, then rebuilds the counts table (timed), then measures, each
 figure beside a baseline measured in the same run:
 
 - the statistics page of the whole province, server side (the view through Django's test
   client): for a provincial cadre, for a provincial admin (no sensitive permission), and for the
   cadre asking for the sensitive breakdowns (``sensitive=1``); baseline: one raw
-  ``SELECT status, COUNT(*) … GROUP BY status`` over the same subtree; then each query of the
-  statistics timed alone, and (SQLite) the page again with a 64 MiB page cache;
+  ``SELECT status, COUNT(*) … GROUP BY status`` over the same subtree; then the selector alone
+  (from the counts table) against the live computation over the members it replaced (checked
+  equal first), and what the count triggers add to a write (a status change, a dues payment)
+  against the same writes with the triggers dropped (in a transaction rolled back);
 - exporting the commune to .xlsx and to .csv through the export view (streamed response read
   to the end); baseline: the same rows written by openpyxl (write-only) / csv alone from a
   raw SQL cursor, with no ORM, no decryption and no formatting; then the whole province to
@@ -42,7 +45,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _django import describe_machine, fresh_database
-from _report import NOTES, ROWS, Row, Stat, latency_row, ms, print_table, say
+from _report import NOTES, ROWS, Row, Stat, latency_row, print_table, say
 
 TODAY = dt.date.today()
 YEAR = TODAY.year
@@ -258,7 +261,11 @@ def load_members(total: int, commune_size: int, rng: random.Random) -> Any:
     if connection.vendor == "sqlite":
         with connection.cursor() as cur:  # this connection only: closed after the load
             cur.execute("PRAGMA cache_size = -1000000")
-    with transaction.atomic(), connection.cursor() as cur:
+    from hoiso.members.stats import counts
+
+    # The count triggers would run ~80 upserts per member row: paused here like the import
+    # writer does, and the whole table computed once at the end (rebuild_member_counts).
+    with transaction.atomic(), counts.paused(), connection.cursor() as cur:
         for row in member_rows(rng, plan):
             batch.append(row)
             if len(batch) == 20_000:
@@ -294,6 +301,11 @@ def load_members(total: int, commune_size: int, rng: random.Random) -> Any:
             _insert(cur, connection.vendor, table, dues_fields, dues_sql, batch)
             paid += len(batch)
     say(f"loaded {paid:,} dues payments in {time.perf_counter() - started:.1f} s")
+    started = time.perf_counter()
+    rows = counts.rebuild()
+    took = time.perf_counter() - started
+    say(f"member counts rebuilt: {rows:,} rows in {took:.1f} s")
+    NOTES.append(f"rebuild_member_counts at {total:,} members: {took:.1f} s ({rows:,} rows)")
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
             cur.execute("VACUUM ANALYZE")  # visibility map: index-only scans, as in production
@@ -377,65 +389,82 @@ def stats_figures(cadre: Any, admin: Any, rounds: int, warmup: int) -> None:
         latency_row(f"statistics page, whole province ({label})", a, b, 500)
 
 
-def stats_phases(cadre: Any) -> None:
-    """Where the statistics' time goes: each query of the selector, timed once (warm)."""
-    from hoiso.members.selectors import MemberFilter, member_queryset
-    from hoiso.members.stats import selectors as stats
+def stats_phases(cadre: Any, rounds: int) -> None:
+    """The selector alone: from the counts table, and the live computation it replaced."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from hoiso.members.stats.live import member_stats_live
+    from hoiso.members.stats.selectors import member_stats
     from hoiso.org.models import Unit
 
     province = Unit.objects.get(code="TNG")
-    for _round in range(2):  # the first warms the caches; the second is reported
-        result = stats.MemberStats(
-            unit=province, year=YEAR, today=TODAY, digital_min=stats.digital_active_min()
-        )
-        base = member_queryset(cadre, MemberFilter(unit=province), today=TODAY).order_by()
-        times = []
-        for name, step in (
-            ("in force per unit (cards, dues, indicators, type, occupation, age)", stats._in_force),
-            ("no longer in force by status", stats._not_in_force),
-            ("by year joined", stats._joined),
-            ("sensitive, by keyed hash", stats._sensitive),
-        ):
-            started = time.perf_counter()
-            step(result, base)
-            times.append(f"{name} {ms((time.perf_counter() - started) * 1000)}")
-    NOTES.append("statistics of the province, per query: " + "; ".join(times))
+    with CaptureQueriesContext(connection) as ctx:
+        member_stats(cadre, province, with_sensitive=True)
+    NOTES.append(f"member_stats (selector, with sensitive): {len(ctx.captured_queries)} queries")
+    assert member_stats(cadre, province, with_sensitive=True) == member_stats_live(
+        cadre, province, with_sensitive=True
+    ), "the counts table disagrees with the members"
+    NOTES.append("member_stats (counts) == member_stats_live (members) for the province: yes")
+    a, b = paired(
+        lambda: member_stats(cadre, province, with_sensitive=True),
+        lambda: member_stats_live(cadre, province, with_sensitive=True),
+        rounds=rounds,
+        warmup=1,
+    )
+    latency_row(
+        "selector: counts table (baseline: the live GROUP BY over members it replaced)", a, b, 500
+    )
 
 
-def cache_what_if(cadre: Any, rounds: int, warmup: int, cache_kib: int) -> None:
-    """The same page with a bigger SQLite page cache (a setting the project could adopt)."""
-    from django.db.backends.signals import connection_created
-    from django.test import Client
-    from django.urls import reverse
+def write_costs(cadre: Any, rounds: int) -> None:
+    """What the count triggers add to a write: a status change and a dues payment, each with
+    the triggers and (baseline) with them dropped inside a transaction rolled back."""
+    from django.db import connection, transaction
 
-    def bigger_cache(sender: Any, connection: Any, **kwargs: Any) -> None:
-        if connection.vendor == "sqlite":
-            with connection.cursor() as cur:
-                cur.execute(f"PRAGMA cache_size = -{cache_kib}")
+    from hoiso.members.models import Member
+    from hoiso.members.services import dues_record, member_set_status
+    from hoiso.members.stats import counts
 
-    client = Client()
-    client.force_login(cadre)
-    url = reverse("members:stats") + "?unit=TNG"
-    connection_created.connect(bigger_cache)
-    try:
-        samples = []
-        for i in range(warmup + rounds):
-            started = time.perf_counter()
-            assert client.get(url).status_code == 200
-            if i >= warmup:
-                samples.append((time.perf_counter() - started) * 1000)
-    finally:
-        connection_created.disconnect(bigger_cache)
-    got = Stat(samples)
-    ROWS.append(
-        Row(
-            f"what-if: statistics page (cadre) with PRAGMA cache_size={cache_kib // 1024} MiB",
-            f"p50 {ms(got.p50)} / p95 {ms(got.p95)}",
-            "-",
-            "-",
-            "p95 ≤ 500 ms",
-            "PASS" if got.p95 <= 500 else "FAIL",
-        )
+    members = list(Member.objects.filter(status="active").order_by("pk")[:rounds])
+
+    class Rollback(Exception):
+        pass
+
+    def timed(drop: bool) -> tuple[list[float], list[float]]:
+        status: list[float] = []
+        dues: list[float] = []
+        try:
+            with transaction.atomic():
+                if drop:
+                    with connection.cursor() as cur:
+                        for sql in counts.drop_triggers_sql(connection.vendor):
+                            cur.execute(sql)
+                for m in members:
+                    started = time.perf_counter()
+                    member_set_status(actor=cadre, member=m, status="away", date=TODAY)
+                    status.append((time.perf_counter() - started) * 1000)
+                    started = time.perf_counter()
+                    dues_record(actor=cadre, members=[m], year=YEAR + 1, paid_on=TODAY, amount=1)
+                    dues.append((time.perf_counter() - started) * 1000)
+                raise Rollback
+        except Rollback:
+            pass
+        return status, dues
+
+    with_status, with_dues = timed(drop=False)
+    without_status, without_dues = timed(drop=True)
+    latency_row(
+        "write: member_set_status, one member (baseline: triggers dropped)",
+        Stat(with_status),
+        Stat(without_status),
+        None,
+    )
+    latency_row(
+        "write: dues_record, one member (baseline: triggers dropped)",
+        Stat(with_dues),
+        Stat(without_dues),
+        None,
     )
 
 
@@ -587,9 +616,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         say("measuring the statistics page …")
         stats_figures(cadre, admin, args.repeat, args.warmup)
-        stats_phases(cadre)
-        if db.vendor == "sqlite":
-            cache_what_if(cadre, args.repeat, args.warmup, 65536)
+        stats_phases(cadre, max(3, args.repeat // 6))
+        write_costs(cadre, 20)
         say("measuring exports …")
         export_figures(cadre, commune, args.export_repeat, args.warmup)
         if not args.no_province_export:
