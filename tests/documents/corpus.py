@@ -7,7 +7,9 @@ scripts/system-deps.sh, group base) and wrapped as PDF the way a scanner would.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import re
 import zipfile
 from functools import cache
 from pathlib import Path
@@ -44,6 +46,9 @@ VNI_ASCII_TEXT = (
     "Tha1i Nguye6n, nga2y 05 tha1ng 3 na8m 2026\nNghi5 quye61t ve62 chuye63n d9o63i so61"
 )
 CID_TEXT = " ".join(f"(cid:{n})" for n in (36, 72, 85, 3, 47, 76, 72, 81, 3, 43, 76, 72, 83) * 6)
+
+_FIXED_TIME = dt.datetime(2026, 3, 5, 8, 0, 0)
+_TIMESTAMP = re.compile(rb"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z?")
 
 FONT_CANDIDATES = [
     "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf",
@@ -145,6 +150,23 @@ def garbage_text_pdf(text: str = TCVN3_TEXT, *, dpi: int = 200) -> bytes:
     return bytes(pdf.output())
 
 
+def _fixed_zip(data: bytes) -> bytes:
+    """The same zip with every entry dated 5 March 2026: equal content gives equal bytes
+    (office files record the time they were written, which made two builds differ)."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=(2026, 3, 5, 0, 0, 0))
+            fixed.compress_type = info.compress_type
+            fixed.external_attr = info.external_attr
+            content = source.read(info.filename)
+            if info.filename in ("docProps/core.xml", "meta.xml"):
+                content = _TIMESTAMP.sub(b"2026-03-05T08:00:00Z", content)
+            target.writestr(fixed, content)
+    return buffer.getvalue()
+
+
 def docx_bytes(lines: list[str] | None = None) -> bytes:
     """A Word document (python-docx) with the lines as paragraphs and one table."""
     from docx import Document as DocxDocument
@@ -155,9 +177,10 @@ def docx_bytes(lines: list[str] | None = None) -> bytes:
     table = doc.add_table(rows=1, cols=2)
     table.rows[0].cells[0].text = "Nơi nhận"
     table.rows[0].cells[1].text = "Ban Thường vụ"
+    doc.core_properties.created = doc.core_properties.modified = _FIXED_TIME
     buffer = io.BytesIO()
     doc.save(buffer)
-    return buffer.getvalue()
+    return _fixed_zip(buffer.getvalue())
 
 
 def xlsx_bytes() -> bytes:
@@ -171,13 +194,18 @@ def xlsx_bytes() -> bytes:
     ws.append(["STT", "Nội dung", "Đơn vị thực hiện"])
     ws.append([1, "Số hóa hồ sơ hội viên", "Hội LHPN xã Đại Từ"])
     ws.append([2, "Tập huấn chuyển đổi số", "Hội LHPN phường Phổ Yên"])
+    wb.properties.created = wb.properties.modified = _FIXED_TIME
     buffer = io.BytesIO()
     wb.save(buffer)
-    return buffer.getvalue()
+    return _fixed_zip(buffer.getvalue())
 
 
 def odt_bytes(lines: list[str] | None = None) -> bytes:
-    """An OpenDocument text (odfpy) with the lines as paragraphs."""
+    """An OpenDocument text (odfpy) with the lines as paragraphs.
+
+    Not byte-stable between calls in one process (odfpy declares the namespaces it has met so
+    far): keep the bytes when a test needs the same file twice.
+    """
     from odf.opendocument import OpenDocumentText
     from odf.text import P
 
@@ -186,7 +214,7 @@ def odt_bytes(lines: list[str] | None = None) -> bytes:
         doc.text.addElement(P(text=line))
     buffer = io.BytesIO()
     doc.write(buffer)
-    return buffer.getvalue()
+    return _fixed_zip(buffer.getvalue())
 
 
 def zip_bytes() -> bytes:
