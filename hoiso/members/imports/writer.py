@@ -164,32 +164,48 @@ def _values(plan: _Plan, row: dict[str, Any]) -> tuple[Any, ...]:
     return tuple(adapted)
 
 
-def _insert(plan: _Plan, rows: list[tuple[Any, ...]], *, ids: bool) -> list[int]:
-    """One prepared INSERT run over every row; the new primary keys when ``ids``."""
+def _insert(plan: _Plan, rows: list[tuple[Any, ...]]) -> list[int]:
+    """SQLite: one prepared INSERT run over every row; returns the new primary keys."""
     raw = connection.connection
     assert raw is not None
     cursor = raw.cursor()
     try:
-        if connection.vendor == "sqlite":
-            cursor.executemany(plan.sql, rows)
-            if not ids:
-                return []
-            # Inside the transaction (BEGIN IMMEDIATE holds the write lock) the rows just
-            # inserted took consecutive rowids ending at last_insert_rowid().
-            last = cursor.execute("SELECT last_insert_rowid()").fetchone()[0]
-            return list(range(last - len(rows) + 1, last + 1))
-        if not ids:
-            cursor.executemany(plan.sql, rows)
-            return []
-        cursor.executemany(plan.sql + " RETURNING id", rows, returning=True)
-        new: list[int] = []
-        while True:
-            new.append(cursor.fetchone()[0])
-            if not cursor.nextset():
-                break
-        return new
+        cursor.executemany(plan.sql, rows)
+        # Inside the transaction (BEGIN IMMEDIATE holds the write lock) the rows just
+        # inserted took consecutive rowids ending at last_insert_rowid().
+        last = cursor.execute("SELECT last_insert_rowid()").fetchone()[0]
+        return list(range(last - len(rows) + 1, last + 1))
     finally:
         cursor.close()
+
+
+def _copy(table: _Table, drafts: list[dict[str, Any]]) -> list[int]:
+    """PostgreSQL: ids drawn from the sequence, then every row in one ``COPY … FROM STDIN``.
+
+    COPY streams the rows without a statement per row (several times faster than a batched
+    INSERT); the insert triggers fire as for an INSERT (the statement-level ones once).
+    """
+    quote = connection.ops.quote_name
+    names = [f.attname for f in table.fields]
+    converters = [(i, table.converters[n]) for i, n in enumerate(names) if n in table.converters]
+    getter = operator.itemgetter(*names)
+    raw = connection.connection
+    assert raw is not None
+    with raw.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [table.name, len(drafts)],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+        columns = ", ".join(quote(f.column) for f in table.fields)
+        with cursor.copy(f"COPY {quote(table.name)} (id, {columns}) FROM STDIN") as copy:
+            for pk, draft in zip(ids, drafts, strict=True):
+                row = list(getter(draft))
+                for i, convert in converters:
+                    if row[i] is not None:
+                        row[i] = convert(row[i])
+                copy.write_row((pk, *row))
+    return ids
 
 
 def _member_rows(
@@ -235,9 +251,12 @@ def members_insert(
     now = timezone.now()
     _roomy_page_cache()
     drafts = _member_rows(rows, source=source, now=now)
-    plan = _chunk_plan(_member_table(), drafts)
     with member_counts.paused():  # counted below in one statement, not by a trigger per row
-        ids = _insert(plan, [_values(plan, d) for d in drafts], ids=True)
+        if connection.vendor == "postgresql":
+            ids = _copy(_member_table(), drafts)
+        else:
+            plan = _chunk_plan(_member_table(), drafts)
+            ids = _insert(plan, [_values(plan, d) for d in drafts])
     member_counts.add_members(ids)
     if len(ids) != len(drafts):  # pragma: no cover - every supported backend returns them
         raise RuntimeError("the database did not return the new member ids")
