@@ -1,8 +1,9 @@
 """No view, API endpoint or consumer reads a scoped model except through ``restrict``.
 
 Scoped models are those whose manager is a RestrictedQuerySet. Reads belong in selectors.py;
-this test reads the source of every views.py, api.py and consumers.py and fails on
-``<ScopedModel>.objects.<anything but restrict>``.
+this test reads the source of every views.py, api.py and consumers.py (and every module of a
+views/, api/ or consumers/ package) and fails on ``<ScopedModel>.objects.<anything but
+restrict>``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,11 @@ from hoiso.core.access import RestrictedQuerySet
 
 ROOT = Path(__file__).resolve().parent.parent / "hoiso"
 CHECKED = ("views.py", "api.py", "consumers.py")
+CHECKED_PACKAGES = ("views", "api", "consumers")
+
+
+def checked(path: Path) -> bool:
+    return path.name in CHECKED or path.parent.name in CHECKED_PACKAGES
 
 
 def scoped_model_names() -> set[str]:
@@ -50,7 +56,7 @@ def test_scoped_models_are_known():
 
 def test_views_apis_and_consumers_read_scoped_models_only_through_restrict():
     scoped = scoped_model_names()
-    files = [p for p in ROOT.rglob("*.py") if p.name in CHECKED]
-    assert files
+    files = [p for p in ROOT.rglob("*.py") if checked(p)]
+    assert any(p.parent.name == "views" for p in files)  # the packages are walked too
     problems = [o for p in files for o in offences(p, scoped)]
     assert not problems, "read these through a selector with restrict():\n" + "\n".join(problems)
