@@ -40,7 +40,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _django import ROOT, describe_machine, fresh_database
-from _report import NOTES, Stat, latency_row, ms, print_table, say
+from _report import NOTES, Stat, latency_row, print_table, say
 
 TARGET_MS = 50.0
 MEMORY_TARGET_MIB = 1024
@@ -534,7 +534,7 @@ def _reindex_child(label: str) -> tuple[float, float]:
     """Run reindex_documents in a child process: (seconds, peak resident MiB of the child)."""
     started = time.perf_counter()
     out = subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), "reindex_documents", "--batch", "500"],
+        [sys.executable, str(ROOT / "manage.py"), "reindex_documents", "--batch", "500", "--quiet"],
         cwd=ROOT,
         env=os.environ.copy(),
         capture_output=True,
@@ -707,7 +707,7 @@ def run(args: argparse.Namespace) -> int:
             say(f"- {note}")
         say(f"- load average {load_before[0]:.1f} before, {load_after[0]:.1f} after; "
             f"whole run {time.perf_counter() - started:.0f} s")  # fmt: skip
-        say(f"- {ms(0)[:0]}baseline: raw index SQL (top 20 + count), no scoping/rows/snippets")
+        say("- baseline: raw index SQL (top 20 + count), no scoping/rows/snippets")
     finally:
         db.drop()
     return 0
