@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -156,3 +158,24 @@ def job_get(user: Any, pk: int, *, perm: str, kind: str = "") -> Job:
     if job is None:
         raise Http404
     return job
+
+
+# --- sweeps: housekeeping the worker runs at start and every few minutes ----------------------
+
+_SWEEPS: list[Callable[[], Any]] = []
+
+
+def register_sweep(fn: Callable[[], Any]) -> None:
+    """Run ``fn`` from every worker at start-up and then periodically (apps register in
+    ``ready``; e.g. documents put back in the queue what a stopped worker left half-done)."""
+    if fn not in _SWEEPS:
+        _SWEEPS.append(fn)
+
+
+def run_sweeps() -> None:
+    """Each registered sweep once; one failing sweep is logged and does not stop the others."""
+    for fn in list(_SWEEPS):
+        try:
+            fn()
+        except Exception:  # a housekeeping failure must not stop the worker
+            logging.getLogger(__name__).exception("sweep %s failed", getattr(fn, "__name__", fn))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
+import time
 from typing import Any
 
 from django.conf import settings
@@ -12,7 +13,10 @@ from django.db import close_old_connections
 from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
+from hoiso.core.jobs import run_sweeps
 from hoiso.core.models import WorkerHeartbeat
+
+SWEEP_SECONDS = 300
 
 
 def beat(name: str) -> None:
@@ -27,9 +31,14 @@ class Command(DbWorkerCommand):
         stop = threading.Event()
 
         def loop() -> None:
+            last_sweep = 0.0
             while not stop.is_set():
                 try:
                     beat(name)
+                    # Housekeeping (registered by the apps): at start, then every 5 minutes.
+                    if time.monotonic() - last_sweep >= SWEEP_SECONDS or not last_sweep:
+                        last_sweep = time.monotonic()
+                        run_sweeps()
                 finally:
                     close_old_connections()
                 stop.wait(settings.WORKER_HEARTBEAT_SECONDS)
