@@ -75,3 +75,12 @@ def build_room(tree: Tree, users: dict[str, Any], *, secret: bool = False) -> Ro
 @pytest.fixture
 def room(tree: Tree, users: dict[str, Any]) -> Room:
     return build_room(tree, users)
+
+
+def says(text: str) -> str:
+    """The pattern of a service message as the user reads it (the catalogue's Vietnamese)."""
+    import re
+
+    from django.utils.translation import gettext
+
+    return re.escape(gettext(text))

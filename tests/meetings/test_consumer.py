@@ -12,6 +12,7 @@ import pytest
 from channels.db import database_sync_to_async
 from channels.layers import channel_layers
 from channels.testing.websocket import WebsocketCommunicator
+from django.utils.translation import gettext
 
 from config.asgi import application
 from hoiso.meetings import services
@@ -169,10 +170,15 @@ def test_vote_open_cast_close_over_the_socket(tree, users):
         await until(delegate, "ok", ref=3)
         await delegate.send_json_to({"type": "vote.cast", "vote": vote.pk, "choice": "agree",
                                      "ref": 4})  # fmt: skip
-        assert "already voted" in (await until(delegate, "error", ref=4))["message"]
+        assert (
+            gettext("You have already voted.") == (await until(delegate, "error", ref=4))["message"]
+        )
         await absent.send_json_to({"type": "vote.cast", "vote": vote.pk, "choice": "agree",
                                    "ref": 5})  # fmt: skip
-        assert "present" in (await until(absent, "error", ref=5))["message"]
+        assert (
+            gettext("Only participants marked present may vote.")
+            == (await until(absent, "error", ref=5))["message"]
+        )
         await remote.send_json_to({"type": "vote.cast", "vote": vote.pk, "choice": "disagree",
                                    "ref": 6})  # fmt: skip
         await until(remote, "ok", ref=6)
@@ -183,7 +189,7 @@ def test_vote_open_cast_close_over_the_socket(tree, users):
             assert await until(ws, "vote.closed") == {"type": "vote.closed", "vote": vote.pk}
         await remote.send_json_to({"type": "vote.cast", "vote": vote.pk, "choice": "agree",
                                    "ref": 8})  # fmt: skip
-        assert "not open" in (await until(remote, "error", ref=8))["message"]
+        assert gettext("This vote is not open.") == (await until(remote, "error", ref=8))["message"]
         for ws in (chair, delegate, remote, absent):
             await ws.disconnect()
 

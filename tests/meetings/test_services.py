@@ -14,7 +14,7 @@ from hoiso.accounts.models import User
 from hoiso.core.models import AuditLog
 from hoiso.meetings import selectors, services
 from hoiso.meetings.models import Meeting, MinutesState, SpeakingState
-from tests.meetings.conftest import build_room
+from tests.meetings.conftest import build_room, says
 
 
 def test_secret_meeting_invisible_to_non_participants_superusers_included(tree, users):
@@ -129,7 +129,9 @@ def test_minutes_of_a_scripted_meeting(room, tree):
     services.followup_add(actor=chair, conclusion=conclusion, owner_unit=tree.commune_a,
                           title="Nộp báo cáo quý I", deadline=dt.date(2026, 3, 31))  # fmt: skip
     early = services.minutes_generate(actor=chair, meeting=room.meeting)
-    with pytest.raises(ValidationError, match="Close the meeting"):
+    with pytest.raises(
+        ValidationError, match=says("Close the meeting before finalising its minutes.")
+    ):
         services.minutes_finalise(actor=chair, minutes=early)
     services.meeting_close(actor=chair, meeting=room.meeting)
     minutes = room.meeting.minutes

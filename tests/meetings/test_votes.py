@@ -10,6 +10,7 @@ from hoiso.core.models import AuditLog
 from hoiso.meetings import selectors, services
 from hoiso.meetings.models import Ballot, SecretTally, Vote, VoteReceipt, VoteState
 from tests.conftest import make_user
+from tests.meetings.conftest import says
 
 
 def open_vote(room, *, secret: bool = False) -> Vote:
@@ -23,11 +24,11 @@ def open_vote(room, *, secret: bool = False) -> Vote:
 
 def test_absent_and_unchecked_cannot_vote_present_can(room):
     vote = open_vote(room)
-    with pytest.raises(ValidationError, match="present"):
+    with pytest.raises(ValidationError, match=says("Only participants marked present may vote.")):
         services.vote_cast(actor=room.absent, vote=vote, choice="agree")
     services.attendance_mark(actor=room.chair, participant=room.p(room.delegate),
                              attendance="not_checked")  # fmt: skip
-    with pytest.raises(ValidationError, match="present"):
+    with pytest.raises(ValidationError, match=says("Only participants marked present may vote.")):
         services.vote_cast(actor=room.delegate, vote=vote, choice="agree")
     services.vote_cast(actor=room.remote, vote=vote, choice="disagree")  # present online
     assert Ballot.objects.get(vote=vote).participant.user == room.remote
@@ -42,7 +43,7 @@ def test_non_participant_cannot_vote(room, users):
 def test_second_vote_rejected(room):
     vote = open_vote(room)
     services.vote_cast(actor=room.delegate, vote=vote, choice="agree")
-    with pytest.raises(ValidationError, match="already voted"):
+    with pytest.raises(ValidationError, match=says("You have already voted.")):
         services.vote_cast(actor=room.delegate, vote=vote, choice="disagree")
     assert list(Ballot.objects.filter(vote=vote).values_list("choice", flat=True)) == ["agree"]
 
@@ -50,7 +51,7 @@ def test_second_vote_rejected(room):
 def test_second_secret_vote_rejected(room):
     vote = open_vote(room, secret=True)
     services.vote_cast(actor=room.delegate, vote=vote, choice="agree")
-    with pytest.raises(ValidationError, match="already voted"):
+    with pytest.raises(ValidationError, match=says("You have already voted.")):
         services.vote_cast(actor=room.delegate, vote=vote, choice="agree")
     assert SecretTally.objects.get(vote=vote, choice="agree").count == 1
 
@@ -58,7 +59,7 @@ def test_second_secret_vote_rejected(room):
 def test_vote_needs_an_open_vote_and_only_the_chair_opens_and_closes(room):
     services.meeting_open(actor=room.chair, meeting=room.meeting)
     vote = services.vote_create(actor=room.chair, meeting=room.meeting, question="Q?")
-    with pytest.raises(ValidationError, match="not open"):
+    with pytest.raises(ValidationError, match=says("This vote is not open.")):
         services.vote_cast(actor=room.delegate, vote=vote, choice="agree")
     with pytest.raises(PermissionDenied):
         services.vote_open(actor=room.delegate, vote=vote)
@@ -121,7 +122,7 @@ def test_closed_vote_is_immutable(room):
     services.vote_close(actor=room.chair, vote=vote)
     vote = Vote.objects.get(pk=vote.pk)
     assert vote.state == VoteState.CLOSED
-    with pytest.raises(ValidationError, match="not open"):
+    with pytest.raises(ValidationError, match=says("This vote is not open.")):
         services.vote_cast(actor=room.remote, vote=vote, choice="agree")
     with pytest.raises(ValidationError):
         services.vote_close(actor=room.chair, vote=vote)
@@ -160,5 +161,5 @@ def test_guest_does_not_vote(room):
     services.participants_add(actor=room.chair, meeting=room.meeting, users=[guest], role="guest")
     services.attendance_mark(actor=room.chair, participant=room.p(guest), attendance="in_person")
     vote = open_vote(room)
-    with pytest.raises(ValidationError, match="Guests"):
+    with pytest.raises(ValidationError, match=says("Guests do not vote.")):
         services.vote_cast(actor=guest, vote=vote, choice="agree")
