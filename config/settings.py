@@ -221,6 +221,12 @@ WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 15)
 # left in a running state by a stopped worker is queued again (hoiso/documents/tasks.py).
 DOCUMENTS_OCR_JOBS = env_int("DOCUMENTS_OCR_JOBS", 0)
 DOCUMENTS_STUCK_MINUTES = env_int("DOCUMENTS_STUCK_MINUTES", 30)
+# Meetings' video (Jitsi Meet with JWT auth, hoiso/meetings/video.py): the server's address, the
+# app id and the shared secret of its token auth. JITSI_URL or JITSI_SECRET empty: video is off.
+JITSI_URL = env_str("JITSI_URL", "").rstrip("/")
+JITSI_APP_ID = env_str("JITSI_APP_ID", "hoiso")
+JITSI_SECRET = env_str("JITSI_SECRET", "")
+JITSI_TOKEN_MINUTES = env_int("JITSI_TOKEN_MINUTES", 240)
 
 # --- security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
