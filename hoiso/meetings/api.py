@@ -435,3 +435,27 @@ def minutes_finalise(request: HttpRequest, meeting_id: int) -> Any:
     if minutes is None:
         raise Http404
     return _minutes_out(services.minutes_finalise(actor=request.user, minutes=minutes))
+
+
+class VideoOut(Schema):
+    enabled: bool
+    provider: str
+    server_url: str
+    domain: str
+    room: str
+    token: str | None
+    moderator: bool
+    display_name: str
+    expires_at: dt.datetime | None
+    reason: str
+
+
+@router.get("{meeting_id}/video", response=VideoOut, url_name="meeting_video")
+def meeting_video(request: HttpRequest, meeting_id: int) -> Any:
+    """How to join the meeting's video (participants only), or why video is off."""
+    from hoiso.meetings import video
+
+    meeting = selectors.meeting_get(request.user, meeting_id)
+    if selectors.participant_of(request.user, meeting) is None:
+        raise PermissionDenied
+    return video.join_info(request.user, meeting).as_dict()

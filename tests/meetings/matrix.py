@@ -89,6 +89,7 @@ def meeting_rows(row: Callable[..., Any]) -> dict[str, Any]:
                 "meeting_attendance",
                 "meeting_speakers",
                 "meeting_votes",
+                "meeting_video",
             )
         },
         "api:meeting_minutes": r(meeting(a, "closed"), meeting(b, "closed")),
