@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
@@ -459,3 +459,24 @@ def meeting_video(request: HttpRequest, meeting_id: int) -> Any:
     if selectors.participant_of(request.user, meeting) is None:
         raise PermissionDenied
     return video.join_info(request.user, meeting).as_dict()
+
+
+def _minutes_file(request: HttpRequest, meeting_id: int, fmt: str) -> HttpResponse:
+    from hoiso.meetings.exports import minutes_export
+
+    data, content_type, filename = minutes_export(request.user, meeting_id, fmt)
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@router.get("{meeting_id}/minutes.docx", url_name="minutes_docx")
+def minutes_docx(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    """The minutes in the administrative layout as .docx (audited; never for a secret meeting)."""
+    return _minutes_file(request, meeting_id, "docx")
+
+
+@router.get("{meeting_id}/minutes.pdf", url_name="minutes_pdf")
+def minutes_pdf(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    """The minutes in the administrative layout as .pdf (audited; never for a secret meeting)."""
+    return _minutes_file(request, meeting_id, "pdf")

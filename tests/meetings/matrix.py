@@ -93,6 +93,10 @@ def meeting_rows(row: Callable[..., Any]) -> dict[str, Any]:
             )
         },
         "api:meeting_minutes": r(meeting(a, "closed"), meeting(b, "closed")),
+        **{
+            f"api:{name}": r(meeting(a, "closed"), meeting(b, "closed"))
+            for name in ("minutes_docx", "minutes_pdf")
+        },
         "api:minutes_update": r(
             meeting(a, "closed"), meeting(b, "closed"), method="put", data={"body": "Biên bản"}
         ),

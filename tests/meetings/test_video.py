@@ -8,7 +8,7 @@ import time
 import jwt
 import pytest
 
-from hoiso.meetings import video
+from hoiso.meetings import services, video
 from tests.conftest import client_for
 from tests.meetings.conftest import build_room
 
@@ -59,7 +59,9 @@ def test_delegate_is_not_moderator_secretary_is(tree, users, jitsi):
     assert claims["moderator"] is False
     assert claims["context"]["user"]["moderator"] is False
     assert claims["context"]["user"]["name"] == "Đỗ Thị Bình"
-    # the creator was made secretary: she moderates
+    # the secretary moderates, and so does an organiser (change permission at the host unit)
+    services.participant_update(actor=room.chair, participant=room.p(room.remote), role="secretary")
+    assert decode(video.join_info(room.remote, room.meeting).token)["moderator"] is True
     assert decode(video.join_info(users["province_cadre"], room.meeting).token)["moderator"]
 
 
