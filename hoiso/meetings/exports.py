@@ -167,8 +167,9 @@ body { font-family: "Times New Roman", "Liberation Serif", "Noto Serif", "DejaVu
   font-size: 13pt; color: #000; margin: 0; line-height: 1.35; }
 table.head, table.signs { width: 100%; border-collapse: collapse; }
 table.head td, table.signs td { text-align: center; vertical-align: top; padding: 0; }
+table.head td.left { width: 40%; padding-right: 3mm; }
 .b { font-weight: 700; } .u { text-decoration: underline; } .i { font-style: italic; }
-.s12 { font-size: 12pt; }
+.s12 { font-size: 12pt; } .nation { font-size: 11.5pt; white-space: nowrap; }
 .date { text-align: right; font-style: italic; margin: 6mm 0 6mm; }
 h1 { text-align: center; font-size: 14pt; margin: 0; }
 .title { text-align: center; font-weight: 700; margin: 0 0 6mm; }
@@ -192,8 +193,9 @@ def minutes_html(sheet: MinutesSheet) -> str:
         '<!doctype html><html lang="vi"><head><meta charset="utf-8">'
         f"<title>{e(TITLE)} — {e(sheet.title)}</title><style>{_CSS}</style></head><body>"
         '<table class="head"><tr>'
-        f'<td style="width:40%">{superior}<div class="b u s12">{e(sheet.unit)}</div></td>'
-        f'<td><div class="b s12">{e(NATION)}</div><div class="b u">{e(MOTTO)}</div></td>'
+        f'<td class="left">{superior}<div class="b u s12">{e(sheet.unit)}</div></td>'
+        f'<td style="width:60%"><div class="b nation">{e(NATION)}</div>'
+        f'<div class="b u">{e(MOTTO)}</div></td>'
         "</tr></table>"
         f'<p class="date">{e(sheet.date_line)}</p>'
         f'<h1>{e(TITLE)}</h1><p class="title">{e(sheet.title)}</p>{draft}'
