@@ -38,6 +38,7 @@ from hoiso.core.audit import audit
 from hoiso.core.search import (
     ParsedQuery,
     full_text_matching,
+    full_text_top,
     highlight,
     parse_query,
     plain_excerpt,
@@ -56,6 +57,10 @@ from hoiso.org.models import Unit
 
 VIEW_PERM = "documents.view_document"
 SNIPPET_TEXT_LIMIT = 100_000  # characters of a text looked at for its snippet
+# A ranked first page is chosen among the index's best CANDIDATES entries (see ``_first_page``).
+CANDIDATES = 200
+# Counting stops past COUNT_CAP matches: the page then says "more than 1,000".
+COUNT_CAP = 1000
 SECRET_ANY = "secret"  # secrecy filter: any secret grade
 SECRET_NONE = "none"  # secrecy filter: not secret
 
@@ -161,11 +166,16 @@ class SearchHit:
 
 @dataclass
 class SearchPage:
+    """``total`` counts the matches the user may see, up to ``COUNT_CAP``: when
+    ``total_capped`` is true there are more than ``total`` (counting them all would cost the
+    whole match set of a broad query)."""
+
     hits: list[SearchHit]
     total: int
     next_cursor: str | None
     query: ParsedQuery = field(default_factory=ParsedQuery)
     errors: list[str] = field(default_factory=list)
+    total_capped: bool = False
 
     @property
     def documents(self) -> list[Document]:
@@ -256,19 +266,46 @@ def _snippets(documents: list[Document], parsed: ParsedQuery) -> dict[int, SafeS
     return out
 
 
+def _first_page(
+    qs: QuerySet[Document], parsed: ParsedQuery, page_size: int
+) -> tuple[list[tuple[int, float]], int | None] | None:
+    """The first ranked page (``page_size + 1`` rows of (pk, score)) from the index's best
+    ``CANDIDATES`` entries, kept when ``qs`` (scope, secrecy, filters) holds them; and the
+    exact total when the index has no more matches than that. ``None`` when the scope keeps
+    too few of them to fill the page: the caller ranks every match instead.
+
+    Exact: every match the user may see ranked above the last candidate is a candidate, so the
+    kept ones are the head of the full ranking (same score, same order by score then id)."""
+    candidates = full_text_top(TABLE, parsed, CANDIDATES, using=qs.db)
+    if not candidates:
+        return [], 0
+    visible = set(qs.filter(pk__in=[pk for pk, _ in candidates]).values_list("pk", flat=True))
+    kept = [(pk, score) for pk, score in candidates if pk in visible]
+    if len(candidates) < CANDIDATES:
+        return kept[: page_size + 1], len(kept)
+    if len(kept) > page_size:
+        return kept[: page_size + 1], None
+    return None
+
+
 def _page(
     qs: QuerySet[Document], q: str, *, page_size: int, after: str | None, errors: list[str]
 ) -> SearchPage:
-    """One keyset page. The first page counts the matches (unless they all fit on it); the
-    cursor carries that total to the next pages, which do not count again. (A window count in
-    the page's query would save the count, but FTS5's bm25() cannot run under a window.)"""
+    """One keyset page. The first page counts the matches (unless they all fit on it), up to
+    ``COUNT_CAP``; the cursor carries that total to the next pages, which do not count again.
+    (A window count in the page's query would save the count, but FTS5's bm25() cannot run
+    under a window.) A ranked first page comes from the index's best candidates when the
+    scope keeps enough of them (``_first_page``)."""
     page_size = max(1, min(page_size, 200))
     parsed = parse_query(q)
     key = _decode(after)
     total: int | None = None
-    if key is not None and len(key) == 3 and isinstance(key[2], int):
+    capped = False
+    if key is not None and len(key) >= 3 and isinstance(key[2], int):
         total = key[2]
+        capped = len(key) > 3 and bool(key[3])
     order: list[str]
+    raw: list[Any] | None = None
     if parsed:
         rows_qs: Any = full_text_matching(qs, TABLE, parsed)
         order = ["search_score", "pk"]
@@ -281,6 +318,10 @@ def _page(
                 rows_qs = rows_qs.filter(
                     Q(search_score__gt=score) | Q(search_score=score, pk__gt=pk)
                 )
+        if key is None:
+            first = _first_page(qs, parsed, page_size)
+            if first is not None:
+                raw, total = first
     else:
         rows_qs = qs
         order = ["-pk"]
@@ -290,9 +331,13 @@ def _page(
             except (TypeError, ValueError, IndexError):
                 key = None
     fields = ["pk", "search_score"] if parsed else ["pk"]
-    raw = list(rows_qs.order_by(*order).values_list(*fields)[: page_size + 1])
-    if key is None or total is None:
-        total = document_total(qs, parsed) if len(raw) > page_size or key is not None else len(raw)
+    if raw is None:
+        raw = list(rows_qs.order_by(*order).values_list(*fields)[: page_size + 1])
+    if total is None:
+        if len(raw) > page_size or key is not None:
+            total, capped = document_total_capped(qs, parsed)
+        else:
+            total = len(raw)
     rows = [(row[0], row[1] if parsed else None) for row in raw]
     more = len(rows) > page_size
     rows = rows[:page_size]
@@ -303,16 +348,30 @@ def _page(
     next_cursor = None
     if more and rows:
         last_pk, last_score = rows[-1]
-        next_cursor = _encode([last_score, last_pk, total])
+        next_cursor = _encode([last_score, last_pk, total, capped])
     return SearchPage(
-        hits=hits, total=total or 0, next_cursor=next_cursor, query=parsed, errors=errors
+        hits=hits,
+        total=total or 0,
+        next_cursor=next_cursor,
+        query=parsed,
+        errors=errors,
+        total_capped=capped,
     )
 
 
 def document_total(qs: QuerySet[Document], parsed: ParsedQuery) -> int:
+    """The exact number of rows of ``qs`` matching ``parsed`` (all of ``qs`` without a query)."""
     if parsed:
         return int(full_text_matching(qs, TABLE, parsed, ranked=False).count())
     return qs.count()
+
+
+def document_total_capped(qs: QuerySet[Document], parsed: ParsedQuery) -> tuple[int, bool]:
+    """(count, capped): the exact count up to ``COUNT_CAP``; past it (``COUNT_CAP``, True).
+    Stops reading matches at the cap (a LIMITed subquery)."""
+    matches = full_text_matching(qs, TABLE, parsed, ranked=False) if parsed else qs
+    n = int(matches.order_by()[: COUNT_CAP + 1].count())
+    return (COUNT_CAP, True) if n > COUNT_CAP else (n, False)
 
 
 def document_search(

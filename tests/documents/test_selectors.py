@@ -134,3 +134,83 @@ def test_saved_searches_are_personal(users: dict[str, Any], docs: dict[str, Any]
     saved_searches.saved_search_delete(user=admin, saved=saved)
     assert not saved_searches.saved_search_list(admin).exists()
     assert AuditLog.objects.filter(action__startswith="saved_search.").count() == 2
+
+
+# --- the ranked first page from the index's best candidates; the capped count ----------------
+
+
+def _all_pages(user: Any, q: str, page_size: int) -> tuple[list[int], list[tuple[int, bool]]]:
+    seen: list[int] = []
+    totals: list[tuple[int, bool]] = []
+    after = None
+    while True:
+        page = document_search(user, DocumentFilter(q=q), page_size=page_size, after=after)
+        seen.extend(hit.document.pk for hit in page.hits)
+        totals.append((page.total, page.total_capped))
+        after = page.next_cursor
+        if after is None:
+            return seen, totals
+
+
+def test_first_page_from_candidates_equals_ranking_every_match(
+    tree: Tree, users: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hoiso.documents import selectors
+
+    filler = " Hội viên tham gia sinh hoạt đầy đủ."
+    # the best matches (most "bao cao tong ket") are out of cadre_a's scope or secret
+    best = [
+        make_document(tree.commune_b, text="báo cáo tổng kết " * (12 - i) + filler)
+        for i in range(4)
+    ]
+    secret = make_document(
+        tree.commune_a, text="báo cáo tổng kết " * 20 + filler, secrecy="mat", readers=[]
+    )
+    rest = [
+        make_document(tree.commune_a, text="báo cáo tổng kết " * (1 + i % 3) + filler * (i + 1))
+        for i in range(9)
+    ]
+    visible = {d.pk for d in best + rest}
+    q = "bao cao tong ket"
+    results = {}
+    for user in (users["admin"], users["cadre_a"]):
+        monkeypatch.setattr(selectors, "_first_page", lambda *a, **k: None)
+        truth = _all_pages(user, q, 3)  # the old way: rank every match the user may see
+        monkeypatch.undo()
+        for candidates in (4, 6, 10_000):
+            monkeypatch.setattr(selectors, "CANDIDATES", candidates)
+            got = _all_pages(user, q, 3)
+            assert got == truth, (user, candidates)
+            monkeypatch.undo()
+        results[user.username] = truth
+    admin_ids, admin_totals = results[users["admin"].username]
+    assert set(admin_ids) == visible and secret.pk not in admin_ids
+    assert set(admin_totals) == {(len(visible), False)}
+    cadre_ids, cadre_totals = results[users["cadre_a"].username]
+    assert set(cadre_ids) == {d.pk for d in rest}
+    assert set(cadre_totals) == {(len(rest), False)}
+
+
+def test_count_stops_at_the_cap_and_says_so(
+    tree: Tree, users: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hoiso.documents import selectors
+
+    monkeypatch.setattr(selectors, "COUNT_CAP", 5)
+    monkeypatch.setattr(selectors, "CANDIDATES", 4)
+    for i in range(7):
+        make_document(tree.commune_a, text="kế hoạch tập huấn " * (1 + i))
+    make_document(tree.commune_a, text="kế hoạch tập huấn", secrecy="mat", readers=[])
+    admin = users["admin"]
+    first = document_search(admin, DocumentFilter(q="ke hoach tap huan"), page_size=2)
+    assert (first.total, first.total_capped) == (5, True)
+    ids, totals = _all_pages(admin, "ke hoach tap huan", 2)
+    assert len(ids) == 7 and set(totals) == {(5, True)}  # every page says "more than 5"
+    # under the cap the count is exact (the secret document not in it), and not capped
+    for i in range(2):
+        make_document(tree.commune_b, text=f"thông báo số {i}")
+    page = document_search(admin, DocumentFilter(q="thong bao"), page_size=1)
+    assert (page.total, page.total_capped) == (2, False)
+    # without a query: newest first, the same cap
+    page = document_search(admin, DocumentFilter(), page_size=2)
+    assert (page.total, page.total_capped) == (5, True)

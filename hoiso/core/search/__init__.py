@@ -47,6 +47,7 @@ __all__ = [
     "full_text_optimize",
     "full_text_raw_count",
     "full_text_raw_top",
+    "full_text_top",
     "full_text_write",
     "highlight",
     "index_text",
@@ -152,16 +153,25 @@ def full_text_indexed(table: str, ids: Sequence[int], using: str = "default") ->
         return set(_backend(connection.vendor).indexed_ids(cursor, table, ids))
 
 
-def full_text_raw_top(
-    table: str, query: str, limit: int = 20, using: str = "default"
+def full_text_top(
+    table: str, query: str | ParsedQuery, limit: int = 20, using: str = "default"
 ) -> list[tuple[int, float]]:
-    """(id, score) of the best matches, straight from the index without any scoping.
+    """(id, score) of the best ``limit`` entries by rank, then id, straight from the index.
 
-    For measurements only (the bench's baseline): it ignores who may see what.
+    It ignores who may see what: callers keep only the ids their scoped queryset holds (the
+    score is the same value ``full_text_matching`` annotates as ``search_score``). Reading the
+    index alone, without joining the source rows, is what makes a broad query's first page
+    cheap (see ``hoiso.documents.selectors``). Also the bench's baseline.
     """
+    parsed = parse_query(query) if isinstance(query, str) else query
+    if not parsed:
+        return []
     connection = connections[using]
     with connection.cursor() as cursor:
-        return list(_backend(connection.vendor).raw_top(cursor, table, parse_query(query), limit))
+        return list(_backend(connection.vendor).raw_top(cursor, table, parsed, limit))
+
+
+full_text_raw_top = full_text_top
 
 
 def full_text_raw_count(table: str, query: str, using: str = "default") -> int:
