@@ -38,7 +38,7 @@ from hoiso.core.audit import audit
 from hoiso.core.search import (
     ParsedQuery,
     full_text_matching,
-    full_text_top,
+    full_text_top_in,
     highlight,
     parse_query,
     plain_excerpt,
@@ -58,7 +58,7 @@ from hoiso.org.models import Unit
 VIEW_PERM = "documents.view_document"
 SNIPPET_TEXT_LIMIT = 100_000  # characters of a text looked at for its snippet
 # A ranked first page is chosen among the index's best CANDIDATES entries (see ``_first_page``).
-CANDIDATES = 200
+CANDIDATES = 1000
 # Counting stops past COUNT_CAP matches: the page then says "more than 1,000".
 COUNT_CAP = 1000
 SECRET_ANY = "secret"  # secrecy filter: any secret grade
@@ -269,22 +269,16 @@ def _snippets(documents: list[Document], parsed: ParsedQuery) -> dict[int, SafeS
 def _first_page(
     qs: QuerySet[Document], parsed: ParsedQuery, page_size: int
 ) -> tuple[list[tuple[int, float]], int | None] | None:
-    """The first ranked page (``page_size + 1`` rows of (pk, score)) from the index's best
-    ``CANDIDATES`` entries, kept when ``qs`` (scope, secrecy, filters) holds them; and the
-    exact total when the index has no more matches than that. ``None`` when the scope keeps
-    too few of them to fill the page: the caller ranks every match instead.
+    """The first ranked page (``page_size + 1`` rows of (pk, score)) among the index's best
+    ``CANDIDATES`` entries that ``qs`` (scope, secrecy, filters) holds; ``None`` when it holds
+    too few of them to fill the page: the caller ranks every match instead. (The total is
+    left to the caller: ``None``.)
 
     Exact: every match the user may see ranked above the last candidate is a candidate, so the
     kept ones are the head of the full ranking (same score, same order by score then id)."""
-    candidates = full_text_top(TABLE, parsed, CANDIDATES, using=qs.db)
-    if not candidates:
-        return [], 0
-    visible = set(qs.filter(pk__in=[pk for pk, _ in candidates]).values_list("pk", flat=True))
-    kept = [(pk, score) for pk, score in candidates if pk in visible]
-    if len(candidates) < CANDIDATES:
-        return kept[: page_size + 1], len(kept)
+    kept = full_text_top_in(qs, TABLE, parsed, CANDIDATES, page_size + 1)
     if len(kept) > page_size:
-        return kept[: page_size + 1], None
+        return kept, None
     return None
 
 

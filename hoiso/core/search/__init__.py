@@ -16,9 +16,11 @@ from collections.abc import Iterable, Sequence
 from types import ModuleType
 from typing import Any, TypeVar
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections, models
 from django.db.migrations.operations.base import Operation
 from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 
 from hoiso.core.search import postgres, sqlite
 from hoiso.core.search.columns import TextIndex, folded_match, fts_table
@@ -48,6 +50,7 @@ __all__ = [
     "full_text_raw_count",
     "full_text_raw_top",
     "full_text_top",
+    "full_text_top_in",
     "full_text_write",
     "highlight",
     "index_text",
@@ -172,6 +175,32 @@ def full_text_top(
 
 
 full_text_raw_top = full_text_top
+
+
+def full_text_top_in(
+    qs: QuerySet[_M], table: str, parsed: ParsedQuery, candidates: int, limit: int
+) -> list[tuple[int, float]]:
+    """(pk, score) of the first ``limit`` rows of ``qs`` among the index's best ``candidates``
+    entries, by score then pk: one query, the candidates read from the index alone (no join,
+    the rank computed there), then each looked up in ``qs`` (a correlated EXISTS: scope,
+    secrecy, filters). Fewer than ``limit`` when ``qs`` holds fewer of them; the caller then
+    ranks ``full_text_matching(qs, …)`` instead. Same scores as ``search_score``."""
+    if not parsed:
+        return []
+    connection = connections[qs.db]
+    top, top_params = _backend(connection.vendor).top_sql(table, parsed, candidates)
+    inner = qs.order_by().filter(pk=RawSQL("cand.id", [])).values("pk")
+    try:
+        inner_sql, inner_params = inner.query.sql_with_params()
+    except EmptyResultSet:  # qs.none(), or a filter that can match nothing
+        return []
+    sql = (
+        f"SELECT cand.id, cand.score FROM ({top}) cand WHERE EXISTS ({inner_sql}) "
+        "ORDER BY cand.score, cand.id LIMIT %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*top_params, *inner_params, limit])
+        return [(int(pk), float(score)) for pk, score in cursor.fetchall()]
 
 
 def full_text_raw_count(table: str, query: str, using: str = "default") -> int:

@@ -118,6 +118,17 @@ def matching(qs: QuerySet[Any], table: str, parsed: ParsedQuery, *, ranked: bool
     return extended
 
 
+def top_sql(table: str, parsed: ParsedQuery, limit: int) -> tuple[str, list[Any]]:
+    """SQL of the best ``limit`` entries: columns ``id``, ``score`` (as ``search_score``)."""
+    t = _q(table)
+    query = tsquery(parsed)
+    return (
+        f"SELECT id, {_rank(t)} AS score FROM {t} WHERE tsv @@ to_tsquery('simple', %s) "
+        "ORDER BY score, id LIMIT %s",
+        [query, query, limit],
+    )
+
+
 def raw_top(cursor: Any, table: str, parsed: ParsedQuery, limit: int) -> list[tuple[int, float]]:
     """The best ``limit`` rows by rank straight from the index, no scoping (bench baseline)."""
     t = _q(table)

@@ -97,6 +97,16 @@ def matching(qs: QuerySet[Any], table: str, parsed: ParsedQuery, *, ranked: bool
     return extended
 
 
+def top_sql(table: str, parsed: ParsedQuery, limit: int) -> tuple[str, list[Any]]:
+    """SQL of the best ``limit`` entries: columns ``id``, ``score`` (as ``search_score``)."""
+    t = _q(table)
+    return (
+        f"SELECT rowid AS id, bm25({t}, {META_WEIGHT}, 1.0) AS score FROM {t} "
+        f"WHERE {t} MATCH %s ORDER BY score, rowid LIMIT %s",
+        [match_expression(parsed), limit],
+    )
+
+
 def raw_top(cursor: Any, table: str, parsed: ParsedQuery, limit: int) -> list[tuple[int, float]]:
     """The best ``limit`` rows by rank straight from the index, no scoping (bench baseline)."""
     t = _q(table)
