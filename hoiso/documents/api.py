@@ -48,7 +48,9 @@ class HitOut(DocumentOut):
 
 class SearchOut(Schema):
     items: list[HitOut]
+    # With total_capped, counting stopped at ``total``: there are more matches than that.
     total: int
+    total_capped: bool = False
     next_cursor: str | None
 
 
@@ -191,6 +193,7 @@ def list_documents(request: HttpRequest, after: str = "", limit: int = 20) -> di
     return {
         "items": [_hit(h) for h in page.hits],
         "total": page.total,
+        "total_capped": page.total_capped,
         "next_cursor": page.next_cursor,
     }
 

@@ -39,6 +39,7 @@ def test_search_takes_the_same_query_and_filters_as_the_page(docs, tree):
     assert ids(client.get(url, {"unit": tree.commune_b.code}).json()) == [docs["kh"].pk]
     both = client.get(url, {"limit": 1}).json()
     assert len(both["items"]) == 1 and both["total"] == 2 and both["next_cursor"]
+    assert both["total_capped"] is False
     rest = client.get(url, {"limit": 1, "after": both["next_cursor"]}).json()
     assert ids(rest) and ids(rest) != ids(both)
     # the commune A cadre sees only her commune
@@ -138,3 +139,12 @@ def test_a_personal_token_reaches_the_documents_api(docs):
         reverse("api:document_list"), {"q": "nghi quyet"}, HTTP_AUTHORIZATION=f"Bearer {raw}"
     )
     assert response.status_code == 200 and ids(response.json()) == [docs["nq"].pk]
+
+
+def test_search_says_when_the_count_stopped_at_the_cap(docs, monkeypatch):
+    from hoiso.documents import selectors
+
+    monkeypatch.setattr(selectors, "COUNT_CAP", 1)
+    url = reverse("api:document_list")
+    body = client_for(docs["leader"]).get(url, {"limit": 1}).json()
+    assert (body["total"], body["total_capped"]) == (1, True)  # two documents, counted to one
