@@ -329,7 +329,8 @@ def download_document(
 ) -> HttpResponseBase:
     """The original (default) or ``copy=archive`` (the PDF/A) of the current or a given
     version. Every download is audited."""
-    from hoiso.documents.views.archive import file_response, record_download
+    from hoiso.documents.services.downloads import document_record_download
+    from hoiso.documents.views.archive import file_response
 
     document = _document(request, document_id, action="download")
     require_perm_at(request.user, "documents.download_document", document.unit.path)
@@ -343,7 +344,7 @@ def download_document(
         raise Http404
     archive = which == "archive"
     response = file_response(chosen, archive=archive)
-    record_download(request.user, document, chosen, archive=archive)
+    document_record_download(actor=request.user, document=document, version=chosen, archive=archive)
     return response
 
 

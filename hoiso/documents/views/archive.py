@@ -31,6 +31,7 @@ from hoiso.documents.models import (
     ProcessingState,
     Secrecy,
 )
+from hoiso.documents.services.downloads import document_record_download
 
 # Query-string keys that are filters (kept by saved searches, paging and the API).
 FILTER_KEYS = (
@@ -487,19 +488,6 @@ def file_response(version: Any, *, archive: bool, inline: bool = False) -> FileR
     return FileResponse(field.open("rb"), as_attachment=not inline, filename=name)
 
 
-def record_download(actor: Any, document: Document, version: Any, *, archive: bool) -> None:
-    """Every download leaves an audit row (who, which document, which copy)."""
-    from hoiso.core.audit import audit
-
-    audit(
-        actor=actor,
-        action="document.download",
-        obj=document,
-        unit=document.unit,
-        detail={"version": version.number, "copy": "archive" if archive else "original"},
-    )
-
-
 @login_required
 def document_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     """``?version=N`` (default: current), ``?copy=archive`` for the PDF/A; audited."""
@@ -516,5 +504,7 @@ def document_download(request: HttpRequest, pk: int) -> HttpResponseBase:
         raise Http404
     archive = request.GET.get("copy") == "archive"
     response = file_response(version, archive=archive, inline=request.GET.get("inline") == "1")
-    record_download(request.user, document, version, archive=archive)
+    document_record_download(
+        actor=request.user, document=document, version=version, archive=archive
+    )
     return response
