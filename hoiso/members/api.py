@@ -191,11 +191,11 @@ def import_members(
     page or the command, which run them as background jobs.
     """
     from hoiso.core.imports import FileError, stash_upload
+    from hoiso.members.imports.selectors import import_unit_for
     from hoiso.members.imports.tasks import run_member_import
-    from hoiso.members.imports.views import _unit_for
 
     require_perm(request.user, "members.import_member")
-    target = _unit_for(request.user, unit)
+    target = import_unit_for(request.user, unit)
     try:
         token = stash_upload(file)
         report = run_member_import(

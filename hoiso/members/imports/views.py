@@ -15,52 +15,26 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language, ngettext
 from django.views.decorators.http import require_GET
 
-from hoiso.core.access import require_perm, require_perm_at, scope_paths
+from hoiso.core.access import require_perm, require_perm_at
 from hoiso.core.imports import FileError, read_table, stash_upload, stashed_path
 from hoiso.core.jobs import job_create, job_get, job_progress_of
-from hoiso.core.tree import subtree_q
 from hoiso.members.imports.forms import MemberImportForm
-from hoiso.members.imports.importer import CHAPTER_LEVEL, MemberImporter
+from hoiso.members.imports.importer import MemberImporter
+from hoiso.members.imports.selectors import PERM, import_unit_for, importable_units
 from hoiso.members.imports.tasks import KIND, import_members_task, run_member_import
 from hoiso.org.models import Unit
-from hoiso.org.selectors import unit_list
 
-PERM = "members.import_member"
-IMPORT_LEVELS = ("xa", CHAPTER_LEVEL)
 TEMPLATE_NAME = "mau-nhap-hoi-vien.xlsx"
 _BYTES_PER_ROW_MAX = 1024
 
 
 def _sync_rows() -> int:
     return int(getattr(settings, "MEMBER_IMPORT_SYNC_ROWS", 2000))
-
-
-def importable_units(user: Any) -> QuerySet[Unit]:
-    """Communes and chapters the user may import members into."""
-    qs = unit_list(user).filter(level__code__in=IMPORT_LEVELS)
-    if user.is_superuser:
-        return qs
-    paths = scope_paths(user, PERM)
-    if not paths:
-        return qs.none()
-    condition = Q()
-    for path in paths:
-        condition |= subtree_q(path)
-    return qs.filter(condition)
-
-
-def _unit_for(user: Any, code: str) -> Unit:
-    unit = importable_units(user).filter(code=code).first()
-    if unit is None:
-        raise Http404
-    require_perm_at(user, PERM, unit.path)
-    return unit
 
 
 def _params(
@@ -95,7 +69,7 @@ def member_import(request: HttpRequest) -> HttpResponse:
         return render(request, "members/imports/import.html", context)
 
     if request.POST.get("step") == "confirm":
-        unit = _unit_for(request.user, request.POST.get("unit", ""))
+        unit = import_unit_for(request.user, request.POST.get("unit", ""))
         token = request.POST.get("token", "")
         create_chapters = request.POST.get("create_chapters") == "1"
         file_name = request.POST.get("file_name", "")[:200]
