@@ -16,9 +16,17 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from hoiso.meetings import selectors, services
 from hoiso.meetings.broadcast import group_name
+
+# What a client that sends something the room does not understand is told (in the user's
+# language, like every other error of the room).
+UNKNOWN = gettext_lazy("The meeting room does not understand this message.")
+FORBIDDEN = gettext_lazy("You may not do this in this meeting.")
+BAD_ARGUMENTS = gettext_lazy("The message lacks a value or has a wrong one.")
 
 # notices a viewer who stopped following the chair does not get
 FOLLOW_NOTICES = {"agenda.current", "document.show"}
@@ -78,7 +86,7 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict) or not isinstance(content.get("type"), str):
-            await self.send_json({"type": "error", "code": "invalid", "message": "unknown message"})
+            await self.send_json({"type": "error", "code": "invalid", "message": str(UNKNOWN)})
             return
         kind = content["type"]
         ref = content.get("ref")
@@ -98,7 +106,7 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
         handler = self.HANDLERS.get(kind)
         if handler is None:
             await self.send_json(
-                {"type": "error", "ref": ref, "code": "invalid", "message": "unknown message"}
+                {"type": "error", "ref": ref, "code": "invalid", "message": str(UNKNOWN)}
             )
             return
         try:
@@ -111,7 +119,7 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
                 await self.close(code=4403)
                 return
             await self.send_json(
-                {"type": "error", "ref": ref, "code": "forbidden", "message": "forbidden"}
+                {"type": "error", "ref": ref, "code": "forbidden", "message": str(FORBIDDEN)}
             )
             return
         except ValidationError as exc:
@@ -121,7 +129,7 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
             return
         except (KeyError, TypeError, ValueError):
             await self.send_json(
-                {"type": "error", "ref": ref, "code": "invalid", "message": "bad arguments"}
+                {"type": "error", "ref": ref, "code": "invalid", "message": str(BAD_ARGUMENTS)}
             )
             return
         await self.send_json({"type": "ok", "ref": ref, **(result or {})})
@@ -142,7 +150,7 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
     def _item(self, meeting: Any, pk: Any) -> Any:
         item = meeting.agenda.filter(pk=int(pk)).first()
         if item is None:
-            raise ValidationError("unknown agenda item")
+            raise ValidationError(_("There is no such agenda item in this meeting."))
         return item
 
     def on_set_current(self, user: Any, content: dict[str, Any]) -> dict[str, Any]:
@@ -161,7 +169,7 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
                 pk=int(content["document"]), item__meeting=meeting
             ).first()
             if document is None:
-                raise ValidationError("unknown document")
+                raise ValidationError(_("There is no such document in this meeting."))
         page = int(content.get("page") or 1)
         services.document_show(actor=user, meeting=meeting, document=document, page=page)
         return {"document": document.pk if document else None, "page": page}
@@ -170,7 +178,7 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
         meeting = self._meeting(user)
         item_id = content.get("item") or meeting.current_item_id
         if item_id is None:
-            raise ValidationError("no current agenda item")
+            raise ValidationError(_("No agenda item is current."))
         request = services.speaking_raise(actor=user, item=self._item(meeting, item_id))
         return {"request": request.pk, "position": request.position}
 
@@ -182,7 +190,7 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
             pk=int(content["request"]), item__meeting=meeting
         ).first()
         if request is None:
-            raise ValidationError("unknown request")
+            raise ValidationError(_("There is no such speaking request."))
         services.speaking_withdraw(actor=user, request=request)
         return {"request": request.pk}
 
@@ -194,7 +202,7 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
     def _vote(self, user: Any, content: dict[str, Any]) -> Any:
         vote = self._meeting(user).votes.filter(pk=int(content["vote"])).first()
         if vote is None:
-            raise ValidationError("unknown vote")
+            raise ValidationError(_("There is no such vote in this meeting."))
         return vote
 
     def on_vote_open(self, user: Any, content: dict[str, Any]) -> dict[str, Any]:

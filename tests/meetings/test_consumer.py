@@ -232,3 +232,35 @@ def test_every_event_is_authorised_again(tree, users):
 
     prepare(room.chair, room.remote)
     run(scenario)
+
+
+def test_bad_messages_get_a_clear_error_and_write_nothing(tree, users):
+    from hoiso.meetings import consumers
+
+    room = build_room(tree, users)
+    services.meeting_open(actor=room.chair, meeting=room.meeting)
+    vote = services.vote_create(actor=room.chair, meeting=room.meeting, question="Tán thành?")
+    services.vote_open(actor=room.chair, vote=vote)
+    mid = room.meeting.pk
+
+    async def scenario() -> None:
+        delegate = await joined(room.delegate, mid)
+        await delegate.send_json_to({"type": "teleport", "ref": 1})
+        assert (await until(delegate, "error", ref=1))["message"] == str(consumers.UNKNOWN)
+        await delegate.send_json_to({"type": "vote.cast", "vote": vote.pk, "ref": 2})
+        assert (await until(delegate, "error", ref=2))["message"] == str(consumers.BAD_ARGUMENTS)
+        await delegate.send_json_to({"type": "vote.cast", "vote": vote.pk, "choice": "maybe",
+                                     "ref": 3})  # fmt: skip
+        error = await until(delegate, "error", ref=3)
+        assert error["code"] == "invalid"
+        assert error["message"] == gettext("Choose Agree, Disagree or No opinion.")
+        await delegate.send_json_to({"type": "vote.cast", "vote": 10**9, "choice": "agree",
+                                     "ref": 4})  # fmt: skip
+        assert (await until(delegate, "error", ref=4))["message"] == gettext(
+            "There is no such vote in this meeting."
+        )
+        await delegate.disconnect()
+
+    prepare(room.delegate)
+    run(scenario)
+    assert not Ballot.objects.filter(vote=vote).exists()
