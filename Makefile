@@ -31,13 +31,14 @@ ifneq ($(VENV_OK),1)
 .PHONY: $(STAMP)
 endif
 
-.PHONY: help venv deps deps-postgres messages run test test-postgres pytest-suite lint bench
+.PHONY: help venv deps deps-postgres deps-test messages run test test-postgres pytest-suite lint bench
 
 help:
 	@echo "make venv           create $(VENV) (python3 >= 3.11) and install requirements-dev.txt"
 	@echo "                    (pip runs again only when a requirements*.txt file changed)"
 	@echo "make deps           system packages: gettext, chromium, fonts, OCR (scripts/system-deps.sh)"
-	@echo "make deps-postgres  the same plus the PostgreSQL server"
+	@echo "make deps-postgres  the same plus the PostgreSQL and Redis servers"
+	@echo "make deps-test      the default packages plus the Redis server (what \`make test\` installs)"
 	@echo "make messages       merge $(LOCALE_DIR)/django.po.d/*.po into django.po, compile catalogues"
 	@echo "make run            migrate, collectstatic, demo province, worker + server on http://$(HOST):$(PORT)"
 	@echo "make test           the whole pytest suite on SQLite (extra arguments: PYTEST_ARGS='-k vote')"
@@ -74,7 +75,10 @@ deps:
 	@scripts/system-deps.sh
 
 deps-postgres:
-	@scripts/system-deps.sh postgres
+	@scripts/system-deps.sh postgres redis
+
+deps-test:
+	@scripts/system-deps.sh redis
 
 # --- translations -------------------------------------------------------------------------
 # Fragments in django.po.d/*.po are merged into django.po with msgcat --use-first, django.po
@@ -140,7 +144,7 @@ run: deps venv messages
 # with a -m of its own there is one run only. A run that collects nothing (exit 5) is fine when
 # the other ran tests; both empty is a failure. Any other non-zero exit fails the target.
 
-test: deps venv messages
+test: deps-test venv messages
 	@HOISO_PYTEST_ARGS='$(subst ','\'',$(PYTEST_ARGS))' $(MAKE) --no-print-directory pytest-suite
 
 test-postgres: deps-postgres venv messages

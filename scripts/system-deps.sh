@@ -3,6 +3,7 @@
 #
 #   scripts/system-deps.sh              default groups: base + ocr + pdf
 #   scripts/system-deps.sh postgres     default groups + postgres (server for `make test-postgres`)
+#   scripts/system-deps.sh redis        default groups + redis (server for the two-process test)
 #   scripts/system-deps.sh --only ocr   just the named groups
 #   scripts/system-deps.sh --list       print the groups and their packages, install nothing
 #
@@ -14,6 +15,9 @@
 #   postgres  PostgreSQL server (initdb, pg_ctl, postgres under /usr/lib/postgresql/*/bin)
 #   pdf       Pango, PangoFT2 and HarfBuzz-subset: what WeasyPrint loads (member cards, PDF
 #             out); the fonts with Vietnamese glyphs come from the base group
+#   redis     Redis server: the tests start a throwaway one for the Redis channel layer
+#             (tests/meetings/test_redis.py, skipped without it unless CI=true); `make test`
+#             and `make test-postgres` install it, `make run` does not need it
 #
 # Behaviour
 #   * Checks with dpkg first; when everything is installed it prints nothing and touches no
@@ -43,12 +47,13 @@ group_packages() {
     postgres) echo "postgresql" ;;
     # WeasyPrint (member cards, PDF out) needs Pango; fonts come from the base group.
     pdf) echo "libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0" ;;
+    redis) echo "redis-server" ;;
     *) return 1 ;;
   esac
 }
 # Groups whose packages are skipped (with a warning) when the archive does not carry them.
 group_optional() { [[ "$1" == ocr || "$1" == pdf ]]; }
-ALL_GROUPS=(base ocr postgres pdf)
+ALL_GROUPS=(base ocr postgres pdf redis)
 
 groups=()
 only=0
