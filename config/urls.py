@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("hoiso.accounts.urls")),
     path("members/", include("hoiso.members.urls")),
     path("documents/", include("hoiso.documents.urls")),
+    path("meetings/", include("hoiso.meetings.urls")),
     # published documents and share links: no login (hoiso/documents/views/public.py)
     path("van-ban/", include((public_urlpatterns, "published"))),
     path("api/v1/", api.urls),

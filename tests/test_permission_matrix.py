@@ -8,8 +8,10 @@ view cannot ship without its row here.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -396,8 +398,11 @@ MATRIX: dict[str, Row] = {
 }
 
 
-# meetings API (the rows and their meetings: tests/meetings/matrix.py)
-MATRIX.update(__import__("tests.meetings.matrix", fromlist=["meeting_rows"]).meeting_rows(Row))
+# meetings (the rows and their meetings: tests/meetings/matrix*.py, one module per part, each
+# with meeting_rows(Row) -> {route: Row})
+for _path in sorted((Path(__file__).parent / "meetings").glob("matrix*.py")):
+    _module = importlib.import_module(f"tests.meetings.{_path.stem}")
+    MATRIX.update(_module.meeting_rows(Row))
 
 
 def all_route_names() -> set[str]:

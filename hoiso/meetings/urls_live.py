@@ -1,0 +1,5 @@
+"""Routes of views/live.py (joined in hoiso/meetings/urls.py)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
