@@ -571,3 +571,38 @@ class Minutes(models.Model):
 
     def __str__(self) -> str:
         return f"Minutes of {self.meeting_id}"
+
+
+class DocumentComment(models.Model):
+    """A comment (góp ý) on a meeting document, optionally on one page; organisers mark it
+    resolved. Participants and organisers comment; in a secret meeting, participants only."""
+
+    item_document = models.ForeignKey(
+        ItemDocument, on_delete=models.CASCADE, related_name="comments"
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # the author's seat in the meeting when she wrote it (organisers may have none)
+    participant = models.ForeignKey(
+        Participant,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="document_comments",
+    )
+    page = models.PositiveIntegerField(_("page"), null=True, blank=True)
+    text = models.TextField(_("comment"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved = models.BooleanField(_("resolved"), default=False)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["item_document", "created_at", "id"]
+        verbose_name = _("document comment")
+        verbose_name_plural = _("document comments")
+        indexes = [models.Index(fields=["item_document", "page"], name="doc_comment_page")]
+
+    def __str__(self) -> str:
+        return self.text[:80]
