@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.http import Http404
+from django.utils import timezone
 
-from hoiso.core.access import has_perm, has_perm_at
+from hoiso.core.access import has_perm, has_perm_at, scope_paths
 from hoiso.core.audit import audit
+from hoiso.core.tree import subtree_q
 from hoiso.meetings.models import (
     PRESENT,
     VOTING_ROLES,
@@ -25,17 +27,22 @@ from hoiso.meetings.models import (
     Attendance,
     Ballot,
     Choice,
+    FollowUpTask,
     ItemDocument,
     Meeting,
+    MeetingState,
     Participant,
     ParticipantRole,
     SecretTally,
+    Site,
     SpeakingRequest,
     SpeakingState,
+    TaskStatus,
     Vote,
     VoteReceipt,
     VoteState,
 )
+from hoiso.org.models import Unit
 
 VIEW = "meetings.view_meeting"
 ADD = "meetings.add_meeting"
@@ -55,18 +62,152 @@ def meetings_visible(user: Any) -> QuerySet[Meeting]:
     )
 
 
-def meeting_list(user: Any, *, state: str = "", upcoming: bool | None = None) -> QuerySet[Meeting]:
-    """The meetings list (403 for someone with neither the permission nor an invitation)."""
+def _upcoming_q() -> Q:
+    """Meetings in session or starting today or later (local day)."""
+    today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    return Q(starts_at__gte=today) | Q(state=MeetingState.OPEN)
+
+
+def meeting_list(
+    user: Any,
+    *,
+    state: str = "",
+    upcoming: bool | None = None,
+    unit: Unit | None = None,
+    kind: str = "",
+) -> QuerySet[Meeting]:
+    """The meetings list (403 for someone with neither the permission nor an invitation).
+    ``upcoming``: True for meetings in session or from today on, False for the others;
+    ``unit``: hosted by that unit or below."""
     qs = meetings_visible(user)
     if not has_perm(user, VIEW) and not qs.exists():
         raise PermissionDenied
     if state:
         qs = qs.filter(state=state)
+    if upcoming is not None:
+        qs = qs.filter(_upcoming_q()) if upcoming else qs.exclude(_upcoming_q())
+    if unit is not None:
+        qs = qs.filter(subtree_q(unit.path, "unit__path"))
+    if kind:
+        qs = qs.filter(kind=kind)
     return qs.select_related("unit", "chair").order_by("-starts_at", "-id")
 
 
 def meeting_count(user: Any) -> int:
     return meetings_visible(user).count()
+
+
+def meeting_counts(user: Any) -> dict[str, int]:
+    """How many meetings the user sees per state, and ``total`` (secret ones only hers)."""
+    rows = meetings_visible(user).order_by().values("state").annotate(n=Count("id"))
+    counts = {row["state"]: row["n"] for row in rows}
+    counts["total"] = sum(counts.values())
+    return counts
+
+
+def my_invitations(user: Any) -> QuerySet[Participant]:
+    """The user's own invitations to meetings not yet closed, soonest first."""
+    if not user.is_authenticated:
+        return Participant.objects.none()
+    return (
+        Participant.objects.filter(user_id=user.pk)
+        .exclude(meeting__state=MeetingState.CLOSED)
+        .select_related("meeting__unit", "site")
+        .order_by("meeting__starts_at", "meeting_id")
+    )
+
+
+def host_units(user: Any) -> list[Unit]:
+    """Units a meeting may be created at by this user (``add_meeting`` there): the units her
+    assignments sit on and the open units right under them (deeper ones by their parent)."""
+    open_units = Unit.objects.filter(valid_to__isnull=True).select_related("level")
+    if user.is_superuser:
+        roots = list(open_units.filter(parent__isnull=True))
+    else:
+        roots = list(open_units.filter(path__in=scope_paths(user, ADD)).order_by("path"))
+    out: list[Unit] = []
+    for root in roots:
+        out.append(root)
+        out.extend(open_units.filter(parent=root).order_by("name", "pk"))
+    return out
+
+
+def unit_pick(user: Any, code: str) -> Unit | None:
+    """An open unit by code among those the user may see (for sites, invitations by unit and
+    task owners); None when there is none."""
+    code = (code or "").strip()
+    if not code:
+        return None
+    return (
+        Unit.objects.restrict(user, "view")
+        .filter(code__iexact=code, valid_to__isnull=True)
+        .select_related("level")
+        .first()
+    )
+
+
+def meeting_documents(meeting: Meeting) -> dict[int, list[ItemDocument]]:
+    """Every item's documents in one query: item id → documents in order."""
+    out: dict[int, list[ItemDocument]] = {}
+    for doc in (
+        ItemDocument.objects.filter(item__meeting=meeting)
+        .select_related("document")
+        .order_by("item_id", "position", "id")
+    ):
+        out.setdefault(doc.item_id, []).append(doc)
+    return out
+
+
+def _tasks_visible(user: Any) -> QuerySet[FollowUpTask]:
+    """Tasks owned by units in the user's scope (view permission); a secret meeting's tasks
+    only for its participants."""
+    if not user.is_authenticated or not user.is_active:
+        return FollowUpTask.objects.none()
+    mine = Participant.objects.filter(user_id=user.pk).values("meeting_id")
+    qs = FollowUpTask.objects.filter(
+        Q(conclusion__meeting__secret=False) | Q(conclusion__meeting_id__in=mine)
+    )
+    if user.is_superuser:
+        return qs
+    paths = scope_paths(user, VIEW)
+    if not paths:
+        return FollowUpTask.objects.none()
+    scope = Q(pk__in=[])
+    for path in paths:
+        scope |= subtree_q(path, "owner_unit__path")
+    return qs.filter(scope)
+
+
+def task_list(user: Any, *, status: str = "", overdue: bool = False) -> QuerySet[FollowUpTask]:
+    """Follow-up tasks of the user's units (403 without the view permission anywhere)."""
+    if not has_perm(user, VIEW):
+        raise PermissionDenied
+    qs = _tasks_visible(user)
+    if status:
+        qs = qs.filter(status=status)
+    if overdue:
+        qs = qs.filter(
+            deadline__lt=timezone.localdate(),
+            status__in=[TaskStatus.OPEN, TaskStatus.IN_PROGRESS],
+        )
+    return qs.select_related("owner_unit", "conclusion__meeting").order_by(
+        F("deadline").asc(nulls_last=True), "id"
+    )
+
+
+def task_get(user: Any, pk: int) -> FollowUpTask:
+    """One task: 403 without the view permission anywhere, 404 outside the user's units."""
+    if not has_perm(user, VIEW):
+        raise PermissionDenied
+    task = (
+        _tasks_visible(user)
+        .filter(pk=pk)
+        .select_related("owner_unit", "conclusion__meeting__unit")
+        .first()
+    )
+    if task is None:
+        raise Http404
+    return task
 
 
 def meeting_get(user: Any, pk: int, *, record: bool = False) -> Meeting:
@@ -308,3 +449,21 @@ def chair_name(meeting: Meeting) -> str:
 
 def not_checked(meeting: Meeting) -> int:
     return meeting.participants.filter(attendance=Attendance.NOT_CHECKED).count()
+
+
+def site_by_code(user: Any, code: str) -> Site | None:
+    """The site a QR check-in code names (None for an unknown code); its meeting must be one
+    the user sees (403/404 like ``meeting_get``)."""
+    site = Site.objects.filter(checkin_code=(code or "").strip()).only("pk", "meeting_id").first()
+    if site is None:
+        return None
+    meeting = meeting_get(user, site.meeting_id)
+    return meeting.sites.select_related("lead", "unit").get(pk=site.pk)
+
+
+def site_get(meeting: Meeting, pk: int) -> Site:
+    """One site of a meeting the caller has already authorised (404 for another meeting's)."""
+    site = meeting.sites.select_related("lead", "unit").filter(pk=pk).first()
+    if site is None:
+        raise Http404
+    return site
