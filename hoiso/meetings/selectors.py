@@ -467,3 +467,51 @@ def site_get(meeting: Meeting, pk: int) -> Site:
     if site is None:
         raise Http404
     return site
+
+
+# --- lookups inside a meeting the caller has already authorised (None: not in this meeting) ---
+
+
+def agenda_item_find(meeting: Meeting, pk: Any) -> AgendaItem | None:
+    try:
+        return meeting.agenda.filter(pk=int(pk)).first()
+    except (TypeError, ValueError):
+        return None
+
+
+def item_document_find(meeting: Meeting, pk: Any) -> ItemDocument | None:
+    try:
+        return (
+            ItemDocument.objects.select_related("item", "document")
+            .filter(pk=int(pk), item__meeting=meeting)
+            .first()
+        )
+    except (TypeError, ValueError):
+        return None
+
+
+def speaking_request_find(meeting: Meeting, pk: Any) -> SpeakingRequest | None:
+    try:
+        return (
+            SpeakingRequest.objects.select_related("item", "participant")
+            .filter(pk=int(pk), item__meeting=meeting)
+            .first()
+        )
+    except (TypeError, ValueError):
+        return None
+
+
+def participant_find(meeting: Meeting, pk: Any) -> Participant | None:
+    try:
+        return meeting.participants.select_related("user", "site").filter(pk=int(pk)).first()
+    except (TypeError, ValueError):
+        return None
+
+
+def document_page_count(doc: ItemDocument) -> int | None:
+    """The number of pages of an item's document when the archive knows it."""
+    archived = doc.document
+    if archived is None:
+        return None
+    version = getattr(archived, "current_version", None)
+    return archived.pages or (version.page_count if version is not None else None) or None
