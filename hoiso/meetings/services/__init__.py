@@ -18,6 +18,7 @@ from hoiso.meetings.services.agenda import (
     document_show,
     item_document_add,
 )
+from hoiso.meetings.services.comments import comment_add, comment_resolve
 from hoiso.meetings.services.followups import (
     conclusion_add,
     followup_add,
@@ -69,6 +70,8 @@ __all__ = [
     "agenda_set_current",
     "attendance_mark",
     "checkin_by_code",
+    "comment_add",
+    "comment_resolve",
     "conclusion_add",
     "document_show",
     "followup_add",
