@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "hoiso.members",
     "hoiso.documents",
     "hoiso.meetings",
+    "hoiso.notifications",
 ]
 
 MIDDLEWARE = [
@@ -231,6 +232,26 @@ JITSI_URL = env_str("JITSI_URL", "").rstrip("/")
 JITSI_APP_ID = env_str("JITSI_APP_ID", "hoiso")
 JITSI_SECRET = env_str("JITSI_SECRET", "")
 JITSI_TOKEN_MINUTES = env_int("JITSI_TOKEN_MINUTES", 240)
+# Notifications (hoiso/notifications, docs/notifications.md): the channels on, in order — "inapp"
+# (always), "email", or dotted paths of Channel adapters (Zalo, SMS). Mail goes through
+# EMAIL_BACKEND (development: printed to the console; production: SMTP at EMAIL_HOST).
+NOTIFICATION_CHANNELS = env_list("NOTIFICATION_CHANNELS", ["inapp", "email"])
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if PRODUCTION
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Hội Số <no-reply@localhost>")
+# Meeting reminders (hoiso/meetings/reminders.py): hours before the start; hours before an
+# opinion form's deadline for "due soon".
+MEETINGS_REMIND_HOURS = [int(h) for h in env_list("MEETINGS_REMIND_HOURS", ["24", "1"])]
+OPINIONS_REMIND_HOURS = env_int("OPINIONS_REMIND_HOURS", 24)
 
 # --- security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

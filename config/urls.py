@@ -13,6 +13,7 @@ urlpatterns = [
     path("members/", include("hoiso.members.urls")),
     path("documents/", include("hoiso.documents.urls")),
     path("meetings/", include("hoiso.meetings.urls")),
+    path("notifications/", include("hoiso.notifications.urls")),
     # published documents and share links: no login (hoiso/documents/views/public.py)
     path("van-ban/", include((public_urlpatterns, "published"))),
     path("api/v1/", api.urls),

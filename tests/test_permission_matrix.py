@@ -403,6 +403,7 @@ MATRIX: dict[str, Row] = {
 for _path in sorted((Path(__file__).parent / "meetings").glob("matrix*.py")):
     _module = importlib.import_module(f"tests.meetings.{_path.stem}")
     MATRIX.update(_module.meeting_rows(Row))
+MATRIX.update(importlib.import_module("tests.notifications.matrix").notification_rows(Row))
 
 
 def all_route_names() -> set[str]:

@@ -41,4 +41,6 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         from hoiso.accounts.selectors import scope_summary
 
         scopes = [{"unit": s["unit_name"], "role": s["role_name"]} for s in scope_summary(user)]
-    return {"nav_items": items, "user_scopes": scopes}
+    from hoiso.notifications.selectors import unread_count
+
+    return {"nav_items": items, "user_scopes": scopes, "unread_count": unread_count(user)}
