@@ -606,3 +606,116 @@ class DocumentComment(models.Model):
 
     def __str__(self) -> str:
         return self.text[:80]
+
+
+# --- opinion forms (phiếu lấy ý kiến): services/opinions.py, selectors_opinions.py ------------
+
+
+class OpinionChoice(models.TextChoices):
+    AGREE = "agree", _("Agree (Đồng ý)")
+    DISAGREE = "disagree", _("Disagree (Không đồng ý)")
+    OTHER = "other", _("Other opinion (Ý kiến khác)")
+
+
+class OpinionForm(models.Model):
+    """A written opinion form on a draft (an item or one of its documents), sent to some of the
+    meeting's participants; each answers once, and may change her answer until the deadline."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="opinion_forms")
+    item = models.ForeignKey(
+        AgendaItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="opinion_forms"
+    )
+    document = models.ForeignKey(
+        ItemDocument,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="opinion_forms",
+        verbose_name=_("draft"),
+    )
+    title = models.CharField(_("title"), max_length=500)
+    instructions = models.TextField(_("instructions"), blank=True)
+    deadline = models.DateTimeField(_("deadline"), db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["meeting", "deadline", "id"]
+        verbose_name = _("opinion form")
+        verbose_name_plural = _("opinion forms")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class OpinionQuestion(models.Model):
+    """A point of the draft to answer Đồng ý / Không đồng ý / Ý kiến khác (with a comment)."""
+
+    form = models.ForeignKey(OpinionForm, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveIntegerField(default=0)
+    text = models.TextField(_("question"))
+
+    class Meta:
+        ordering = ["form", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+
+class OpinionRecipient(models.Model):
+    """A participant asked to answer a form."""
+
+    form = models.ForeignKey(OpinionForm, on_delete=models.CASCADE, related_name="recipients")
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="opinion_requests"
+    )
+
+    class Meta:
+        ordering = ["form", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["form", "participant"], name="opinion_recipient_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.form_id}/{self.participant_id}"
+
+
+class OpinionResponse(models.Model):
+    """One recipient's answer to a form (one each; changed in place until the deadline)."""
+
+    form = models.ForeignKey(OpinionForm, on_delete=models.CASCADE, related_name="responses")
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="opinion_responses"
+    )
+    opinion = models.TextField(_("opinion"), blank=True)
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["form", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["form", "participant"], name="opinion_response_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.form_id}/{self.participant_id}"
+
+
+class OpinionAnswer(models.Model):
+    """A response's answer to one question."""
+
+    response = models.ForeignKey(OpinionResponse, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(OpinionQuestion, on_delete=models.CASCADE, related_name="answers")
+    choice = models.CharField(max_length=10, choices=OpinionChoice.choices)
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        ordering = ["response", "question__position", "question_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["response", "question"], name="opinion_answer_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.response_id}/{self.question_id}: {self.choice}"
