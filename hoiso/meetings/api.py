@@ -480,3 +480,7 @@ def minutes_docx(request: HttpRequest, meeting_id: int) -> HttpResponse:
 def minutes_pdf(request: HttpRequest, meeting_id: int) -> HttpResponse:
     """The minutes in the administrative layout as .pdf (audited; never for a secret meeting)."""
     return _minutes_file(request, meeting_id, "pdf")
+
+
+# a meeting's documents: facts, page images, comments (hoiso/meetings/api_documents.py)
+router.add_router("", "hoiso.meetings.api_documents.router")

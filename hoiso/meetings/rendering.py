@@ -34,9 +34,13 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.http import Http404, HttpResponse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from PIL import Image, ImageDraw, ImageFont
+
+from hoiso.meetings.selectors_docs import DocumentAccess, record_view
 
 if TYPE_CHECKING:
     from django.db.models.fields.files import FieldFile
@@ -408,3 +412,37 @@ def watermark(image: Image.Image, lines: list[str]) -> Image.Image:
 def protected_page_png(source: Source, page: int, width: int, lines: list[str]) -> bytes:
     """A protected page: rendered now, watermarked with ``lines``, never cached."""
     return to_png(watermark(render(source, page, width), lines))
+
+
+# --- HTTP ----------------------------------------------------------------------------------
+
+# unprotected page images: the browser keeps them for a day (the file behind an id never changes)
+PAGE_MAX_AGE = 24 * 3600
+
+
+def no_store(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = "no-store"
+    response["Pragma"] = "no-cache"
+    return response
+
+
+def page_response(user: Any, access: DocumentAccess, page: int, w: Any) -> HttpResponse:
+    """The page image for the UI and the API alike: unprotected pages from the cache, kept a
+    day by the browser; protected pages watermarked for ``user``, ``no-store``, audited."""
+    width = normal_width(w)
+    source = source_for(access.doc)
+    try:
+        if access.protected:
+            lines = watermark_lines(user)
+            data = protected_page_png(source, page, width, lines)
+        else:
+            data = cached_page_png(source, page, width)
+    except PageNotFound:
+        raise Http404 from None
+    response = HttpResponse(data, content_type="image/png")
+    response["Content-Disposition"] = f'inline; filename="page-{page}.png"'
+    if access.protected:
+        record_view(user, access, "page", page=page, width=width)
+        return no_store(response)
+    patch_cache_control(response, private=True, max_age=PAGE_MAX_AGE)
+    return response
