@@ -13,3 +13,9 @@ class MeetingsConfig(AppConfig):
 
         # Open meetings, their rooms and unfinished tasks of a merged or split unit follow it.
         register_mover(meetings_follow_restructure)
+
+        from hoiso.core.jobs import register_sweep
+        from hoiso.meetings.reminders import sweep
+
+        # Invitations, reminders before the start, follow-up tasks, opinion forms (idempotent).
+        register_sweep(sweep)

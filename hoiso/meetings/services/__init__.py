@@ -38,6 +38,11 @@ from hoiso.meetings.services.minutes import (
     minutes_generate,
     minutes_update,
 )
+from hoiso.meetings.services.opinions import (
+    opinion_export_xlsx,
+    opinion_form_create,
+    opinion_respond,
+)
 from hoiso.meetings.services.people import (
     attendance_mark,
     checkin_by_code,
@@ -87,6 +92,9 @@ __all__ = [
     "minutes_finalise",
     "minutes_generate",
     "minutes_update",
+    "opinion_export_xlsx",
+    "opinion_form_create",
+    "opinion_respond",
     "participant_update",
     "participants_add",
     "record_write",
