@@ -203,3 +203,34 @@ def test_sensitive_filter_needs_the_permission(tree, users):
     assert [m.pk for m in selectors.member_queryset(users["cadre_a"], flt)] == [tay.pk]
     with pytest.raises(PermissionError):
         list(selectors.member_queryset(users["chapter_a1"], flt))
+
+
+def test_name_search_pages_read_the_search_order_index(tree, users, monkeypatch):
+    """A name search's pages come out the same whether the matches are ordered through the
+    narrow index (SQLite) or from the member rows, across pages and within the user's scope."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for i in range(9):
+        make_member(tree.chapter_a1, f"Nguyễn Thị Hoa {chr(65 + i)}")
+        make_member(tree.chapter_b1, f"Nguyễn Thị Hoa {chr(75 + i)}")  # out of cadre_a's scope
+    make_member(tree.chapter_a1, "Trần Thị Hoà")
+
+    def walk(user):
+        seen, cursor = [], None
+        while True:
+            page = selectors.member_page(
+                user, selectors.MemberFilter(q="nguyen hoa"), cursor=cursor, size=4
+            )
+            seen += [m.full_name for m in page.items]
+            if not page.next_cursor:
+                return seen
+            cursor = page.next_cursor
+
+    with CaptureQueriesContext(connection) as ctx:
+        through_index = walk(users["cadre_a"])
+    if connection.vendor == "sqlite":
+        assert any(selectors.SEARCH_ORDER_INDEX in q["sql"] for q in ctx.captured_queries)
+    monkeypatch.setattr(selectors, "values_using_index", lambda qs, index: list(qs))
+    assert through_index == walk(users["cadre_a"])
+    assert through_index == [f"Nguyễn Thị Hoa {chr(65 + i)}" for i in range(9)]

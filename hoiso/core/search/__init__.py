@@ -23,7 +23,7 @@ from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 
 from hoiso.core.search import postgres, sqlite
-from hoiso.core.search.columns import TextIndex, folded_match, fts_table
+from hoiso.core.search.columns import TextIndex, folded_match, fts_table, values_using_index
 from hoiso.core.search.text import (
     Clause,
     ParsedQuery,
@@ -56,6 +56,7 @@ __all__ = [
     "index_text",
     "parse_query",
     "plain_excerpt",
+    "values_using_index",
 ]
 
 _M = TypeVar("_M", bound=models.Model)
