@@ -484,3 +484,5 @@ def minutes_pdf(request: HttpRequest, meeting_id: int) -> HttpResponse:
 
 # a meeting's documents: facts, page images, comments (hoiso/meetings/api_documents.py)
 router.add_router("", "hoiso.meetings.api_documents.router")
+# opinion forms: create, answer, summary (hoiso/meetings/api_opinions.py)
+router.add_router("", "hoiso.meetings.api_opinions.router")
