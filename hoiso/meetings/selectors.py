@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
@@ -27,10 +27,12 @@ from hoiso.meetings.models import (
     Attendance,
     Ballot,
     Choice,
+    Conclusion,
     FollowUpTask,
     ItemDocument,
     Meeting,
     MeetingState,
+    Minutes,
     Participant,
     ParticipantRole,
     SecretTally,
@@ -156,6 +158,20 @@ def meeting_documents(meeting: Meeting) -> dict[int, list[ItemDocument]]:
     ):
         out.setdefault(doc.item_id, []).append(doc)
     return out
+
+
+def meeting_conclusions(meeting: Meeting) -> QuerySet[Conclusion]:
+    """The meeting's conclusions in order, with their items and follow-up tasks."""
+    tasks = FollowUpTask.objects.select_related("owner_unit").order_by("deadline", "id")
+    return (
+        meeting.conclusions.select_related("item")
+        .prefetch_related(Prefetch("tasks", queryset=tasks))
+        .order_by("position", "id")
+    )
+
+
+def minutes_of(meeting: Meeting) -> Minutes | None:
+    return Minutes.objects.filter(meeting=meeting).first()
 
 
 def _tasks_visible(user: Any) -> QuerySet[FollowUpTask]:
