@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from hoiso.core.access import scope_paths, user_scopes
 
@@ -15,6 +16,7 @@ NAV: list[tuple[str, Any, str]] = [
     ("org:unit_tree", _("Organisation"), "org.view_unit"),
     ("members:member_list", _("Members"), "members.view_member"),
     ("documents:document_list", _("Documents"), "documents.view_document"),
+    ("meetings:meeting_list", pgettext_lazy("navigation", "Meetings"), "meetings.view_meeting"),
     ("accounts:user_list", _("Users"), "accounts.view_user"),
     ("core:audit_list", _("Audit log"), "core.view_auditlog"),
 ]
