@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from tests.meetings.matrix import Args, _meeting, meeting
+from tests.meetings.matrix import Args, _meeting, meeting, with_participant
 
 
 def with_site(unit_attr: str) -> Args:
@@ -33,6 +33,22 @@ def meeting_rows(row: Callable[..., Any]) -> dict[str, Any]:
 
     return {
         "meetings:room": r(meeting(a), meeting(b)),
+        **{
+            f"meetings:room_{part}": r(meeting(a), meeting(b))
+            for part in ("state", "agenda", "document", "speakers", "votes")
+        },
+        # the chair (present, meeting open) raises her hand: back to the room
+        "meetings:room_act": r(
+            meeting(a), meeting(b), method="post", data={"action": "hand_raise"}, ok=302
+        ),
+        "meetings:board_part": r(meeting(a), meeting(b)),
+        "meetings:board_mark": r(
+            with_participant(a),
+            with_participant(b),
+            method="post",
+            data={"attendance": "online"},
+            ok=302,
+        ),
         "meetings:board": r(meeting(a), meeting(b)),
         "meetings:checkin_qr": r(with_site(a), with_site(b)),
         "meetings:checkin": r(site_code(a), site_code(b)),
