@@ -4,9 +4,10 @@ Registered in ``MeetingsConfig.ready`` (hoiso/org/restructure.py calls it inside
 restructuring transaction, and in its rolled-back preview). For each closed unit → successor
 in ``unit_map``:
 
-- meetings it hosts that are not closed (draft, scheduled, in session) move to the successor,
-  with their sites that are its rooms (a site still named after the closed unit takes the
-  successor's name): the successor holds them from now on;
+- meetings it hosts that are not closed (draft, scheduled, in session) move to the successor:
+  the successor holds them from now on;
+- its rooms (sites) in any meeting not closed, whoever hosts it, become the successor's (a
+  site still named after the closed unit takes the successor's name);
 - follow-up tasks it owns that are not finished (not started, in progress) move to the
   successor, whatever meeting gave them: open work is done by a unit that exists.
 
@@ -32,18 +33,17 @@ OPEN_TASKS = (TaskStatus.OPEN, TaskStatus.IN_PROGRESS)
 def meetings_follow_restructure(
     *, unit_map: dict[int, int], actor: Any, effective_date: Any
 ) -> list[Holding]:
-    """Mover: the open meetings, their sites and the unfinished follow-up tasks of each closed
-    unit go to its successor (see the module's docstring)."""
+    """Mover: the open meetings, the rooms in open meetings and the unfinished follow-up tasks
+    of each closed unit go to its successor (see the module's docstring)."""
     meetings = sites = tasks = 0
     names = dict(
         Unit.objects.filter(pk__in=[*unit_map, *unit_map.values()]).values_list("pk", "name")
     )
     for old, new in unit_map.items():
         open_meetings = Meeting.objects.filter(unit_id=old).exclude(state=MeetingState.CLOSED)
-        open_ids = list(open_meetings.values_list("pk", flat=True))
-        meetings += Meeting.objects.filter(pk__in=open_ids).update(unit_id=new)
-        # the rooms of the closed unit in those meetings (the hub included)
-        rooms = Site.objects.filter(meeting_id__in=open_ids, unit_id=old)
+        meetings += open_meetings.update(unit_id=new)
+        # the closed unit's rooms in every meeting not yet closed (its hubs included)
+        rooms = Site.objects.filter(unit_id=old).exclude(meeting__state=MeetingState.CLOSED)
         rooms.filter(name=names.get(old, "")).update(name=names.get(new, F("name")))
         sites += rooms.update(unit_id=new)
         tasks += FollowUpTask.objects.filter(owner_unit_id=old, status__in=OPEN_TASKS).update(
