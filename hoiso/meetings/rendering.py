@@ -446,3 +446,9 @@ def page_response(user: Any, access: DocumentAccess, page: int, w: Any) -> HttpR
         return no_store(response)
     patch_cache_control(response, private=True, max_age=PAGE_MAX_AGE)
     return response
+
+
+def document_pages(doc: ItemDocument) -> int:
+    """How many pages the viewer (and the live room) shows for this document; 0 when it has no
+    preview (its page 1 is then the placeholder image)."""
+    return page_count(source_for(doc))
