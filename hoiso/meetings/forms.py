@@ -42,7 +42,7 @@ def person_input(list_id: str) -> forms.TextInput:
             "list": list_id,
             "autocomplete": "off",
             "hx-get": reverse_lazy("meetings:people_search"),
-            "hx-trigger": "keyup changed delay:300ms",
+            "hx-trigger": "input changed delay:300ms",
             "hx-target": f"#{list_id}",
             "hx-swap": "innerHTML",
         }
