@@ -120,7 +120,8 @@
     if (submitter && submitter.name) data.append(submitter.name, submitter.value);
     var buttons = form.querySelectorAll("button");
     buttons.forEach(function (b) { b.disabled = true; });
-    fetch(form.action, {
+    // getAttribute: the form's "action" field shadows form.action
+    fetch(form.getAttribute("action"), {
       method: "POST",
       body: data,
       credentials: "same-origin",
