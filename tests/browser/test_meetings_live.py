@@ -45,7 +45,7 @@ def _prepare() -> None:
     central = make_unit("TW", "Trung ương Hội LHPN Việt Nam", "trung-uong", None)
     province = make_unit("TN", "Hội LHPN tỉnh Thái Nguyên", "tinh", central)
     commune_a = make_unit("TN-PHOYEN", "Hội LHPN phường Phổ Yên", "xa", province)
-    tree = SimpleNamespace(province=province, commune_a=commune_a)
+    tree: Any = SimpleNamespace(province=province, commune_a=commune_a)
     users = {
         "leader": make_user("lanhdao_tinh", "leader", province, full_name="Lãnh đạo Tỉnh"),
         "province_cadre": make_user("canbo_tinh", "cadre", province, full_name="Cán bộ Tỉnh"),
@@ -91,7 +91,13 @@ def asgi_room(tmp_path: Path) -> Iterator[tuple[str, dict[str, Any], Path]]:
     }
     env.pop("REDIS_URL", None)
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    run = {"cwd": ROOT, "env": env, "capture_output": True, "text": True, "timeout": 240}
+    run: dict[str, Any] = {
+        "cwd": ROOT,
+        "env": env,
+        "capture_output": True,
+        "text": True,
+        "timeout": 240,
+    }
     done = subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v0"], **run)
     assert done.returncode == 0, done.stderr
     code = "from tests.browser.test_meetings_live import _prepare; _prepare()"
@@ -148,7 +154,7 @@ def test_chair_moves_the_agenda_opens_a_vote_participants_vote_chair_sees_result
             assert page.locator("[data-testid=current-item]").get_attribute("data-item") == str(
                 room["item1"]
             )
-            assert page.locator("[data-testid=set-current-%d]" % item2).count() == 0
+            assert page.locator(f"[data-testid=set-current-{item2}]").count() == 0
 
         # the chair moves the agenda: both participants follow without reloading
         chair.click(f"[data-testid=set-current-{item2}]")
@@ -186,7 +192,8 @@ def test_chair_moves_the_agenda_opens_a_vote_participants_vote_chair_sees_result
         assert result.locator("td[data-choice=abstain]").inner_text() == "0"
         for page in (delegate, phone):
             page.locator(f"[data-testid=vote-{vote}][data-state=closed]").wait_for()
-            page.locator(f"[data-testid=result-{vote}] td[data-choice=agree]:text-is('1')").wait_for()
+            shown = page.locator(f"[data-testid=result-{vote}]")
+            shown.locator("td[data-choice=agree]:text-is('1')").wait_for()
 
         for page in (chair, delegate, phone):
             assert page.evaluate("window.__notReloaded") is True
