@@ -347,3 +347,35 @@ def test_the_list_shows_each_user_her_forms(room):
     assert "Phiếu cho đại biểu" in everything and "Phiếu cho điểm cầu" in everything
     api = client_for(room.delegate).get(reverse("api:opinion_list", args=[room.meeting.pk]))
     assert [f["id"] for f in api.json()] == [mine.pk]
+
+
+def vietnamese(msgid: str) -> str:
+    """The catalogue's Vietnamese for a msgid: in the merged catalogue, or still in this
+    module's fragment before `make messages` merges it."""
+    import polib
+    from django.conf import settings
+
+    base = settings.BASE_DIR / "locale" / "vi" / "LC_MESSAGES"
+    for path in (base / "django.po", base / "django.po.d" / "notifications.po"):
+        if path.exists():
+            entry = polib.pofile(str(path)).find(msgid)
+            if entry is not None and entry.msgstr:
+                return str(entry.msgstr)
+    return ""
+
+
+@pytest.mark.parametrize(
+    ("msgid", "field_vi"),
+    [
+        ("The title of the opinion form is required.", "tiêu đề"),
+        ("The answer deadline is required.", "hạn trả lời"),
+        ("The answer deadline must be later than now.", "hạn trả lời"),
+        ("Question %(n)d: choose Agree, Disagree or Other opinion.", "câu %(n)d"),
+        ("Question %(n)d: write your other opinion.", "câu %(n)d"),
+        ("Write your opinion on the draft.", "ý kiến"),
+        ("Recipients must be participants of this meeting.", "người được lấy ý kiến"),
+    ],
+)
+def test_bad_input_messages_are_in_vietnamese_and_name_the_field(msgid, field_vi):
+    text = vietnamese(msgid)
+    assert text and field_vi in text.lower()
