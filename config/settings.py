@@ -203,7 +203,9 @@ CHANNEL_LAYERS = (
     {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # No read timeout: the layer waits for messages with a blocking pop of 5 s, which
+            # redis-py >= 8's default socket_timeout (5 s) would cut, closing idle sockets.
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": None}]},
         }
     }
     if REDIS_URL

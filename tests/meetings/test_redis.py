@@ -98,12 +98,9 @@ def _settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, redis: str | None
 def test_settings_choose_the_redis_layer_and_cache_when_redis_url_is_set(monkeypatch, tmp_path):
     url = "redis://10.0.0.5:6380/2"
     values = _settings(monkeypatch, tmp_path, url)
-    assert values["CHANNEL_LAYERS"] == {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [url]},
-        }
-    }
+    layer = values["CHANNEL_LAYERS"]["default"]
+    assert layer["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+    assert [host["address"] for host in layer["CONFIG"]["hosts"]] == [url]
     assert values["CACHES"]["default"] == {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": url,
@@ -113,18 +110,28 @@ def test_settings_choose_the_redis_layer_and_cache_when_redis_url_is_set(monkeyp
     assert "Redis" not in values["CACHES"]["default"]["BACKEND"]
 
 
-def test_the_redis_layer_carries_a_group_message(redis_url):
+def test_the_redis_layer_of_the_settings_carries_a_message_after_a_quiet_while(
+    redis_url, monkeypatch, tmp_path
+):
+    """A socket waits for notices for minutes: the layer's blocking read must not time out
+    (redis-py >= 8 cuts reads after 5 s by default; the layer's blocking pop waits 5 s)."""
     from channels_redis.core import RedisChannelLayer
 
+    config = _settings(monkeypatch, tmp_path, redis_url)["CHANNEL_LAYERS"]["default"]["CONFIG"]
+
     async def scenario() -> dict[str, Any]:
-        sender = RedisChannelLayer(hosts=[redis_url])  # two layers: as two processes would
-        receiver = RedisChannelLayer(hosts=[redis_url])
+        sender = RedisChannelLayer(**config)  # two layers: as two processes would
+        receiver = RedisChannelLayer(**config)
         channel = await receiver.new_channel()
         await receiver.group_add("meeting.1", channel)
-        await sender.group_send("meeting.1", {"type": "meeting.notice", "notice": {"x": 1}})
+        waiting = asyncio.ensure_future(receiver.receive(channel))
         try:
-            return await asyncio.wait_for(receiver.receive(channel), 5)
+            await asyncio.sleep(7)  # nothing to read for longer than both 5 s timeouts
+            assert not waiting.done(), waiting.exception()
+            await sender.group_send("meeting.1", {"type": "meeting.notice", "notice": {"x": 1}})
+            return await asyncio.wait_for(waiting, 5)
         finally:
+            waiting.cancel()
             await sender.flush()
             await sender.close_pools()
             await receiver.close_pools()
