@@ -16,6 +16,7 @@ WIDE = (
 
 
 def no_sideways_scroll(page: Any, where: str) -> None:
+    page.wait_for_load_state()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360, f"{where} is {width}px wide on a 360px phone: {page.evaluate(WIDE)}"
 
@@ -26,6 +27,7 @@ def test_cadre_organises_a_meeting_on_a_phone(phone_page: Any, tree: Any, users:
     page.goto(page.base_url + "/meetings/")
     no_sideways_scroll(page, "the meetings list")
     page.click("[data-testid=new-meeting]")
+    page.wait_for_url("**/meetings/new/")
     no_sideways_scroll(page, "the new meeting form")
 
     form = page.locator("[data-testid=meeting-form]")
@@ -68,6 +70,7 @@ def test_cadre_organises_a_meeting_on_a_phone(phone_page: Any, tree: Any, users:
     no_sideways_scroll(page, "the meeting page with its agenda")
 
     page.click("[data-testid=participants-link]")
+    page.wait_for_url("**/participants/")
     no_sideways_scroll(page, "the participants page")
 
     # invite by name: the search (htmx) offers people in her scope only

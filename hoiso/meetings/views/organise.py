@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from hoiso.core.access import has_perm, has_perm_at
@@ -696,7 +697,11 @@ def participants_add(request: HttpRequest, pk: int) -> HttpResponse:
                 add_service_errors(form, exc)
             else:
                 if added:
-                    messages.success(request, _("%(n)d people invited.") % {"n": len(added)})
+                    messages.success(
+                        request,
+                        ngettext("%(n)d person invited.", "%(n)d people invited.", len(added))
+                        % {"n": len(added)},
+                    )
                 else:
                     messages.warning(request, _("Nobody new: everyone found was already invited."))
                 return redirect("meetings:participant_list", pk=meeting.pk)
