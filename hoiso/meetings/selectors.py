@@ -523,11 +523,3 @@ def participant_find(meeting: Meeting, pk: Any) -> Participant | None:
     except (TypeError, ValueError):
         return None
 
-
-def document_page_count(doc: ItemDocument) -> int | None:
-    """The number of pages of an item's document when the archive knows it."""
-    archived = doc.document
-    if archived is None:
-        return None
-    version = getattr(archived, "current_version", None)
-    return archived.pages or (version.page_count if version is not None else None) or None

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from hoiso.core.models import AuditLog
 from hoiso.meetings import services
@@ -90,6 +91,17 @@ def test_agenda_the_chair_moves_it_a_participant_browses_it(live: Room) -> None:
     assert re.search(rf'class="agenda-row current"[^>]*data-item="{live.item1.pk}"', browsing)
 
 
+def pdf(pages: int) -> bytes:
+    import io
+
+    from PIL import Image
+
+    images = [Image.new("RGB", (200, 280), (255, 255, 255)) for _ in range(pages)]
+    out = io.BytesIO()
+    images[0].save(out, format="PDF", save_all=True, append_images=images[1:])
+    return out.getvalue()
+
+
 def _document(room: Room, tmp_path: Any, settings: Any) -> Any:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -98,7 +110,7 @@ def _document(room: Room, tmp_path: Any, settings: Any) -> Any:
         actor=room.chair,
         item=room.item1,
         title="Dự thảo báo cáo",
-        file=SimpleUploadedFile("bao-cao.pdf", b"%PDF-1.4\n"),
+        file=SimpleUploadedFile("bao-cao.pdf", pdf(4)),
     )
 
 
@@ -118,13 +130,19 @@ def test_document_the_chair_shows_a_page_participants_follow_or_browse(
     chair = part(live.chair, live, "document")
     assert f'data-testid="doc-shown" data-document="{doc.pk}" data-page="3"' in chair
     assert has_id(chair, "page-prev") and has_id(chair, "page-next") and has_id(chair, "show-stop")
+    assert gettext("page %(page)s of %(pages)s") % {"page": 3, "pages": 4} in chair
     delegate = part(live.delegate, live, "document")
     assert f'data-document="{doc.pk}" data-page="3"' in delegate
+    # the page itself, as the viewer renders it
+    image = f"/meetings/{live.meeting.pk}/documents/{doc.pk}/pages/3.png"
+    assert f'src="{image}?w=1000"' in delegate
+    assert client_for(live.delegate).get(image).status_code == 200
     assert "Dự thảo báo cáo" in delegate
-    assert not has_id(delegate, "show-stop") and "you are browsing" not in delegate
+    assert not has_id(delegate, "show-stop") and gettext("you are browsing") not in delegate
     # browsing: her own page, marked as such, the chair's page untouched
-    own = part(live.delegate, live, "document", document=doc.pk, page=1)
-    assert 'data-page="1"' in own and "you are browsing" in own
+    own = part(live.delegate, live, "document", document=doc.pk, page=9)
+    assert 'data-page="4"' in own and gettext("you are browsing") in own  # the last page
+    assert not has_id(own, "page-next")
     live.meeting.refresh_from_db()
     assert live.meeting.shown_page == 3
     # an uploaded file of a meeting is not linked raw (no download path for the media file)

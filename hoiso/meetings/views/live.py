@@ -24,7 +24,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from hoiso.meetings import selectors, services, video
+from hoiso.meetings import rendering, selectors, selectors_docs, services, video
 from hoiso.meetings.models import (
     OPEN_SPEAKING,
     PRESENT,
@@ -77,24 +77,37 @@ def _int(value: Any, default: int = 1) -> int:
         return default
 
 
+def _pages(doc: ItemDocument | None) -> int | None:
+    if doc is None:
+        return None
+    return rendering.document_pages(doc) or 1  # no preview: page 1 is the placeholder
+
+
+def _readable(meeting: Meeting, user: Any, doc: ItemDocument | None) -> ItemDocument | None:
+    """The document when this user may open it (a secret archive document only its named
+    readers, as in the viewer), else None."""
+    if doc is None:
+        return None
+    allowed = {d.pk for d in selectors_docs.meeting_documents(meeting, user)}
+    return doc if doc.pk in allowed else None
+
+
 def lens_for(request: HttpRequest, meeting: Meeting) -> Lens:
     """Following the chair unless the query names an item, a document or a page."""
     q = request.GET
+    user = request.user
     if not any(q.get(k) for k in ("item", "document", "page")):
-        document = (
-            selectors.item_document_find(meeting, meeting.shown_document_id)
-            if meeting.shown_document_id
-            else None
-        )
+        shown = selectors.item_document_find(meeting, meeting.shown_document_id)
+        document = _readable(meeting, user, shown)
         item = selectors.agenda_item_find(meeting, meeting.current_item_id)
-        pages = selectors.document_page_count(document) if document else None
-        return Lens(True, item, document, meeting.shown_page or 1, pages)
-    document = selectors.item_document_find(meeting, q["document"]) if q.get("document") else None
+        return Lens(True, item, document, meeting.shown_page or 1, _pages(document))
+    found = selectors.item_document_find(meeting, q["document"]) if q.get("document") else None
+    document = _readable(meeting, user, found)
     item = selectors.agenda_item_find(meeting, q.get("item")) if q.get("item") else None
     item = item or (document.item if document else None)
     if item is None and meeting.current_item_id:
         item = selectors.agenda_item_find(meeting, meeting.current_item_id)
-    pages = selectors.document_page_count(document) if document else None
+    pages = _pages(document)
     page = max(1, _int(q.get("page")))
     if pages:
         page = min(page, pages)
@@ -153,12 +166,12 @@ def _part_agenda(meeting: Meeting, viewer: Viewer, lens: Lens, user: Any) -> dic
 
 
 def _part_document(meeting: Meeting, viewer: Viewer, lens: Lens, user: Any) -> dict[str, Any]:
-    documents = list(selectors.item_documents(lens.item)) if lens.item else []
-    shown = selectors.item_document_find(meeting, meeting.shown_document_id)
+    readable = selectors_docs.meeting_documents(meeting, user)
+    documents = [d for d in readable if lens.item is not None and d.item_id == lens.item.pk]
+    shown = next((d for d in readable if d.pk == meeting.shown_document_id), None)
     return {
         "documents": documents,
         "shown": shown,
-        "shown_pages": selectors.document_page_count(shown) if shown else None,
         "prev_page": lens.page - 1 if lens.document and lens.page > 1 else None,
         "next_page": lens.page + 1
         if lens.document and (lens.pages is None or lens.page < lens.pages)
