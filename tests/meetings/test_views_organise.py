@@ -520,3 +520,49 @@ def test_open_goes_to_the_live_room(room: Room) -> None:
     assert room.meeting.state == "open"
     # a delegate cannot close it
     assert client_for(room.delegate).post(url("meeting_close", room.meeting.pk)).status_code == 403
+
+
+# --- query budgets ---------------------------------------------------------------------------
+
+
+def full_room(room: Room, more_items: int = 0) -> None:
+    """Documents, a vote, a conclusion with a task, more items and people: the page's costs."""
+    from tests.conftest import make_user
+
+    chair, meeting = room.chair, room.meeting
+    for n in range(2):
+        services.item_document_add(
+            actor=chair,
+            item=room.item1,
+            title=f"Dự thảo {n}",
+            file=SimpleUploadedFile(f"d{n}.pdf", b"%PDF-1.4"),
+        )
+    for n in range(more_items):
+        services.agenda_item_add(actor=chair, meeting=meeting, title=f"Mục {n}", parent=room.item2)
+    extra = [make_user(f"khach{n}", None, None, full_name=f"Khách {n}") for n in range(more_items)]
+    services.participants_add(actor=chair, meeting=meeting, users=extra, site=room.site_a)
+    services.vote_create(actor=chair, meeting=meeting, question="Tán thành?", item=room.item2)
+    c = services.conclusion_add(actor=chair, meeting=meeting, text="Giao nhiệm vụ")
+    services.followup_add(actor=chair, conclusion=c, owner_unit=room.site_a.unit, title="Báo cáo")
+    for n in range(more_items):  # more meetings she is invited to, for the list
+        services.meeting_create(
+            actor=None, unit=meeting.unit, title=f"Họp {n}", starts_at=timezone.now(), chair=chair
+        )
+
+
+@pytest.mark.parametrize("size", [0, 8])
+def test_meeting_page_and_list_stay_within_a_query_budget(
+    room: Room, size: int, settings: Any, tmp_path: Any, django_assert_max_num_queries: Any
+) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    full_room(room, more_items=size)
+    client = client_for(room.chair)
+    client.get(url("meeting_detail", room.meeting.pk))  # warm the scope cache
+    with django_assert_max_num_queries(30):
+        html = client.get(url("meeting_detail", room.meeting.pk)).content.decode()
+    for doc in ItemDocument.objects.filter(item=room.item1):
+        assert f'href="{url("document_view", room.meeting.pk, doc.pk)}"' in html
+    with django_assert_max_num_queries(8):
+        page = client.get(url("meeting_list"))
+    assert len(page.context["meetings"]) == 1 + size
+    assert len(page.context["invitations"]) == 1 + size
