@@ -225,6 +225,17 @@ class MeetingConsumer(AsyncJsonWebsocketConsumer):
 
     # --- outgoing ----------------------------------------------------------------------------
 
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels' dispatch first closes stale database connections, a hop to the single
+        # thread that runs all database work, before every message. A notice touches no
+        # database, and one notice reaches every socket of the room: 500 hops queued behind
+        # the casts of a vote. Notices skip it; everything else (the database work of incoming
+        # events runs in database_sync_to_async, which cleans up itself) goes the usual way.
+        if message.get("type") == "meeting.notice":
+            await self.meeting_notice(message)
+            return
+        await super().dispatch(message)
+
     async def meeting_notice(self, message: dict[str, Any]) -> None:
         notice = message["notice"]
         if not self.following and notice.get("type") in FOLLOW_NOTICES:

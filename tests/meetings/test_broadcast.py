@@ -126,3 +126,18 @@ def test_without_a_server_loop_every_count_goes_out_at_once():
         return await drain(layer, channel, 0.2)
 
     assert asyncio.run(receive()) == [progress(1), progress(2), progress(3)]
+
+
+def test_in_the_server_a_notice_is_with_the_layer_when_send_now_returns():
+    """So a chair's ``ok`` never overtakes the notice of her action."""
+
+    async def scenario() -> int:
+        layer, channel = await joined()
+
+        def send_and_look() -> int:
+            send_now(MEETING, {"type": "agenda.current", "item": 1})
+            return layer.channels[channel].qsize()  # the in-memory layer's queue of the socket
+
+        return await sync_to_async(send_and_look)()
+
+    assert asyncio.run(scenario()) == 1
