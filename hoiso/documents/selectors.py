@@ -13,10 +13,12 @@ The query ``q`` (UI and API alike), folded so that diacritics and case never mat
 * ``hoach*``: words starting with ``hoach``;
 * ``12-NQ/HPN``: punctuation inside a word keeps its parts together, like a phrase.
 
-With ``q`` the results come best first (BM25 on SQLite, ``ts_rank`` on PostgreSQL; metadata
-weighs more than the text), each with a snippet of the original text with the matched words in
-``<mark>``; without ``q`` newest first (by id). Pages are keyset pages: ``next_cursor`` is
-passed back as ``after``.
+With ``q`` the results come in two groups (``hoiso.core.search``, docs/documents.md): first
+the documents whose metadata and first 200 words of text hold every word of the query, best
+first (BM25 on SQLite, ``ts_rank`` on PostgreSQL, over those only; metadata weighs more than
+the text), then the other matches newest first; each with a snippet of the original text with
+the matched words in ``<mark>``. Without ``q`` newest first (by id). Pages are keyset pages:
+``next_cursor`` is passed back as ``after``.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from hoiso.core.audit import audit
 from hoiso.core.search import (
     ParsedQuery,
     full_text_matching,
-    full_text_top_in,
+    full_text_ranked,
     highlight,
     parse_query,
     plain_excerpt,
@@ -57,8 +59,6 @@ from hoiso.org.models import Unit
 
 VIEW_PERM = "documents.view_document"
 SNIPPET_TEXT_LIMIT = 100_000  # characters of a text looked at for its snippet
-# A ranked first page is chosen among the index's best CANDIDATES entries (see ``_first_page``).
-CANDIDATES = 1000
 # Counting stops past COUNT_CAP matches: the page then says "more than 1,000".
 COUNT_CAP = 1000
 SECRET_ANY = "secret"  # secrecy filter: any secret grade
@@ -266,30 +266,13 @@ def _snippets(documents: list[Document], parsed: ParsedQuery) -> dict[int, SafeS
     return out
 
 
-def _first_page(
-    qs: QuerySet[Document], parsed: ParsedQuery, page_size: int
-) -> tuple[list[tuple[int, float]], int | None] | None:
-    """The first ranked page (``page_size + 1`` rows of (pk, score)) among the index's best
-    ``CANDIDATES`` entries that ``qs`` (scope, secrecy, filters) holds; ``None`` when it holds
-    too few of them to fill the page: the caller ranks every match instead. (The total is
-    left to the caller: ``None``.)
-
-    Exact: every match the user may see ranked above the last candidate is a candidate, so the
-    kept ones are the head of the full ranking (same score, same order by score then id)."""
-    kept = full_text_top_in(qs, TABLE, parsed, CANDIDATES, page_size + 1)
-    if len(kept) > page_size:
-        return kept, None
-    return None
-
-
 def _page(
     qs: QuerySet[Document], q: str, *, page_size: int, after: str | None, errors: list[str]
 ) -> SearchPage:
     """One keyset page. The first page counts the matches (unless they all fit on it), up to
     ``COUNT_CAP``; the cursor carries that total to the next pages, which do not count again.
-    (A window count in the page's query would save the count, but FTS5's bm25() cannot run
-    under a window.) A ranked first page comes from the index's best candidates when the
-    scope keeps enough of them (``_first_page``)."""
+    A ranked page comes from ``full_text_ranked`` (head matches by rank, then the rest newest
+    first; never a rank computed for every match)."""
     page_size = max(1, min(page_size, 200))
     parsed = parse_query(q)
     key = _decode(after)
@@ -298,35 +281,23 @@ def _page(
     if key is not None and len(key) >= 3 and isinstance(key[2], int):
         total = key[2]
         capped = len(key) > 3 and bool(key[3])
-    order: list[str]
-    raw: list[Any] | None = None
+    raw: list[Any]
     if parsed:
-        rows_qs: Any = full_text_matching(qs, TABLE, parsed)
-        order = ["search_score", "pk"]
+        position: tuple[float, int] | None = None
         if key is not None:
             try:
-                score, pk = float(key[0]), int(key[1])
+                position = (float(key[0]), int(key[1]))
             except (TypeError, ValueError, IndexError):
                 key = None
-            else:
-                rows_qs = rows_qs.filter(
-                    Q(search_score__gt=score) | Q(search_score=score, pk__gt=pk)
-                )
-        if key is None:
-            first = _first_page(qs, parsed, page_size)
-            if first is not None:
-                raw, total = first
+        raw = full_text_ranked(qs, TABLE, parsed, page_size + 1, after=position)
     else:
         rows_qs = qs
-        order = ["-pk"]
         if key is not None:
             try:
                 rows_qs = rows_qs.filter(pk__lt=int(key[1]))
             except (TypeError, ValueError, IndexError):
                 key = None
-    fields = ["pk", "search_score"] if parsed else ["pk"]
-    if raw is None:
-        raw = list(rows_qs.order_by(*order).values_list(*fields)[: page_size + 1])
+        raw = list(rows_qs.order_by("-pk").values_list("pk")[: page_size + 1])
     if total is None:
         if len(raw) > page_size or key is not None:
             total, capped = document_total_capped(qs, parsed)

@@ -377,17 +377,156 @@ def test_full_text_index_operation_is_reversible() -> None:
     from django.db import connection
     from django.db.migrations.state import ProjectState
 
-    from hoiso.core.search import FullTextIndex, full_text_raw_count, full_text_write
+    from hoiso.core.search import (
+        FullTextHead,
+        FullTextIndex,
+        full_text_ranked,
+        full_text_raw_count,
+        full_text_write,
+    )
+    from hoiso.documents.models import Document
 
-    operation = FullTextIndex("document", "documents_search_probe")
+    operations = [
+        FullTextIndex("document", "documents_search_probe"),
+        FullTextHead("document", "documents_search_probe"),
+    ]
     state = ProjectState.from_apps(apps)
     with connection.schema_editor() as editor:
-        operation.database_forwards("documents", editor, state, state)
+        for operation in operations:
+            operation.database_forwards("documents", editor, state, state)
     try:
         full_text_write("documents_search_probe", [(1, "Nghị quyết", "chuyển đổi số")])
         assert full_text_raw_count("documents_search_probe", "nghi quyet doi so") == 1
         assert full_text_raw_count("documents_search_probe", '"so doi"') == 0
+        # no document 1: the probe's entry is found in the index but not in the queryset
+        ranked = full_text_ranked(Document.objects.all(), "documents_search_probe",
+                                  parse_query("doi so"), 5)  # fmt: skip
+        assert ranked == []
     finally:
         with connection.schema_editor() as editor:
-            operation.database_backwards("documents", editor, state, state)
-    assert "documents_search_probe" not in connection.introspection.table_names()
+            for operation in reversed(operations):
+                operation.database_backwards("documents", editor, state, state)
+    names = connection.introspection.table_names()
+    assert not [n for n in names if n.startswith("documents_search_probe")]
+
+
+# --- the order of results: head matches by rank, then the rest newest first ---------------------
+
+
+def _all_pages(user: Any, q: str, page_size: int) -> tuple[list[int], list[tuple[int, bool]]]:
+    seen: list[int] = []
+    totals: list[tuple[int, bool]] = []
+    after = None
+    while True:
+        page = document_search(user, DocumentFilter(q=q), page_size=page_size, after=after)
+        seen.extend(hit.document.pk for hit in page.hits)
+        totals.append((page.total, page.total_capped))
+        after = page.next_cursor
+        if after is None:
+            return seen, totals
+
+
+def _every_match_ranked(user: Any, q: str) -> list[tuple[int, float]]:
+    """The reference order: every match the user may see, scored row by row."""
+    from hoiso.core.search import full_text_matching
+    from hoiso.documents.models import Document
+
+    qs: Any = full_text_matching(Document.objects.restrict(user, "view"), TABLE, parse_query(q))
+    rows = qs.order_by("search_score", "pk").values_list("pk", "search_score")
+    return [(int(pk), float(score)) for pk, score in rows]
+
+
+FILLER = " Hội viên tham gia sinh hoạt đầy đủ, đóng hội phí đúng hạn." * 30  # 390 words
+
+
+def test_head_matches_by_rank_then_the_rest_newest_first(tree: Tree, admin: Any) -> None:
+    deep = [make_document(tree.commune_a, text=FILLER + " Báo cáo tổng kết năm.") for _ in range(3)]
+    titled = make_document(tree.commune_a, text=FILLER + " báo cáo tổng kết",
+                           summary="Báo cáo tổng kết công tác Hội năm 2026")  # fmt: skip
+    opening = make_document(tree.commune_a, text="Báo cáo tổng kết phong trào." + FILLER)
+    # the words apart: one in the summary, the other only far down the text
+    split = make_document(tree.commune_a, text=FILLER + " tổng kết", summary="Báo cáo quý")
+    order = search(admin, "bao cao tong ket")
+    assert order[:2] == [titled.pk, opening.pk]  # metadata weighs more than the text
+    assert order[2:] == sorted([d.pk for d in deep] + [split.pk], reverse=True)
+    page = document_search(admin, DocumentFilter(q="bao cao tong ket"))
+    scores = [hit.rank for hit in page.hits]
+    assert scores == sorted(scores)  # type: ignore[type-var]
+    assert scores[0] < 0 and scores[1] < 0 and all(s > 0 for s in scores[2:])  # type: ignore[operator]
+    assert [(pk, score) for pk, score in zip(order, scores, strict=True)] == _every_match_ranked(
+        admin, "bao cao tong ket"
+    )
+    # phrases, prefixes and exclusions in both groups
+    assert search(admin, '"bao cao tong ket" -nam') == [opening.pk]  # "năm" in titled's summary
+    assert search(admin, "bao cao tong ket -cong") == [opening.pk, *sorted(
+        [d.pk for d in deep] + [split.pk], reverse=True)]  # fmt: skip
+    assert search(admin, "bao cao -phi") == []  # every document holds "hội phí" somewhere
+    assert search(admin, "tong ke*") == order
+
+
+def test_head_is_the_first_words_of_the_text(tree: Tree, admin: Any) -> None:
+    from hoiso.core.search import HEAD_WORDS
+
+    words = ["chi"] * (HEAD_WORDS - 2)
+    inside = make_document(tree.commune_a, text=" ".join([*words, "an", "toàn", "giao"]))
+    outside = make_document(tree.commune_a, text=" ".join([*words, "x", "an", "toàn"]))
+    ranked = _every_match_ranked(admin, "an toan")
+    assert [pk for pk, _ in ranked] == [inside.pk, outside.pk]
+    assert ranked[0][1] < 0 < ranked[1][1] == 1.0 / outside.pk
+
+
+@pytest.mark.parametrize("page_size", [1, 3, 4])
+def test_pages_equal_ranking_every_match(tree: Tree, users: dict[str, Any], page_size: int) -> None:
+    # the best matches are out of cadre_a's scope or secret; some only far down the text
+    best = [
+        make_document(tree.commune_b, text="báo cáo tổng kết " * (12 - i) + FILLER)
+        for i in range(4)
+    ]
+    secret = make_document(
+        tree.commune_a, text="báo cáo tổng kết " * 20 + FILLER, secrecy="mat", readers=[]
+    )
+    rest = [
+        make_document(tree.commune_a, text="báo cáo tổng kết " * (1 + i % 3) + FILLER * (i % 2))
+        for i in range(6)
+    ]
+    deep = [
+        make_document(unit, text=FILLER + " báo cáo tổng kết")
+        for unit in (tree.commune_a, tree.commune_b, tree.commune_a)
+    ]
+    hidden_deep = make_document(
+        tree.commune_a, text=FILLER + " báo cáo tổng kết", secrecy="mat", readers=[]
+    )
+    q = "bao cao tong ket"
+    admin, cadre = users["admin"], users["cadre_a"]
+    admin_seen = {d.pk for d in best + rest + deep}
+    cadre_seen = {d.pk for d in rest} | {deep[0].pk, deep[2].pk}
+    for user, visible in ((admin, admin_seen), (cadre, cadre_seen)):
+        truth = [pk for pk, _ in _every_match_ranked(user, q)]
+        assert set(truth) == visible and not {secret.pk, hidden_deep.pk} & set(truth)
+        got, totals = _all_pages(user, q, page_size)
+        assert got == truth, (user.username, page_size)
+        assert set(totals) == {(len(visible), False)}
+
+
+def test_count_stops_at_the_cap_and_says_so(
+    tree: Tree, users: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hoiso.documents import selectors
+
+    monkeypatch.setattr(selectors, "COUNT_CAP", 5)
+    for i in range(7):
+        make_document(tree.commune_a, text="kế hoạch tập huấn " * (1 + i))
+    make_document(tree.commune_a, text="kế hoạch tập huấn", secrecy="mat", readers=[])
+    admin = users["admin"]
+    first = document_search(admin, DocumentFilter(q="ke hoach tap huan"), page_size=2)
+    assert (first.total, first.total_capped) == (5, True)
+    ids_, totals = _all_pages(admin, "ke hoach tap huan", 2)
+    assert len(ids_) == 7 and set(totals) == {(5, True)}  # every page says "more than 5"
+    # under the cap the count is exact (the secret document not in it), and not capped
+    for i in range(2):
+        make_document(tree.commune_b, text=f"thông báo số {i}")
+    page = document_search(admin, DocumentFilter(q="thong bao"), page_size=1)
+    assert (page.total, page.total_capped) == (2, False)
+    # without a query: newest first, the same cap
+    page = document_search(admin, DocumentFilter(), page_size=2)
+    assert (page.total, page.total_capped) == (5, True)

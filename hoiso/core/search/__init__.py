@@ -8,6 +8,21 @@ Two kinds of index live here:
   table keyed by the indexed row's id, holding folded metadata and text (documents). SQLite
   uses FTS5 (``sqlite``), PostgreSQL a tsvector with a GIN index (``postgres``); the query
   language, the folding and the snippets are shared (``text``).
+
+The order of full-text results (``full_text_ranked``; ``search_score``, lower is better), the
+same on both backends:
+
+1. the **head matches**: entries whose *head* (the metadata plus the text's first
+   ``HEAD_WORDS`` words) holds every word and phrase of the query, ranked by relevance over the
+   head alone (BM25 on SQLite, ``ts_rank`` on PostgreSQL; metadata weighs more than the text),
+   ties by id; their score is the negated rank (< 0);
+2. then **every other match** (the words are further down the text), newest first (highest id
+   first); their score is ``1 / id`` (> 0).
+
+Ranking over the head only is what keeps a page cheap at archive size: the rank is computed for
+the few entries that hold the words near the top, never for every match (BM25 / ``ts_rank``
+over each matching full text cost more than the whole budget at 100,000 documents), and the
+rest stream from the index newest first and stop at the page's end. See docs/decisions.md.
 """
 
 from __future__ import annotations
@@ -47,10 +62,10 @@ __all__ = [
     "full_text_indexed",
     "full_text_matching",
     "full_text_optimize",
+    "full_text_ranked",
     "full_text_raw_count",
     "full_text_raw_top",
     "full_text_top",
-    "full_text_top_in",
     "full_text_write",
     "highlight",
     "index_text",
@@ -60,6 +75,8 @@ __all__ = [
 ]
 
 _M = TypeVar("_M", bound=models.Model)
+# The head of an entry: its metadata and the first HEAD_WORDS (folded) words of its text.
+HEAD_WORDS = 200
 
 
 def _backend(vendor: str) -> ModuleType:
@@ -102,13 +119,35 @@ class FullTextIndex(Operation):
         return f"Full-text index {self.table} of {self.model_name}"
 
 
+class FullTextHead(FullTextIndex):
+    """Migration operation: the head index (metadata + first words, what ranks) of a
+    ``FullTextIndex`` table: a second FTS5 table on SQLite, a ``head`` tsvector column with its
+    GIN index on PostgreSQL. Entries written before it have an empty head until rewritten."""
+
+    def database_forwards(
+        self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
+    ) -> None:
+        source = to_state.apps.get_model(app_label, self.model_name)._meta.db_table
+        _backend(schema_editor.connection.vendor).create_head(schema_editor, self.table, source)
+
+    def database_backwards(
+        self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
+    ) -> None:
+        source = from_state.apps.get_model(app_label, self.model_name)._meta.db_table
+        _backend(schema_editor.connection.vendor).drop_head(schema_editor, self.table, source)
+
+    def describe(self) -> str:
+        return f"Full-text head index of {self.table}"
+
+
 def full_text_matching(
     qs: QuerySet[_M], table: str, query: str | ParsedQuery, *, ranked: bool = True
 ) -> QuerySet[_M]:
     """The rows of ``qs`` that match ``query`` in ``table``.
 
-    ``ranked`` adds the annotation ``search_score``: a float, lower is better, stable for a
-    given index state (the next page's cursor carries it). An empty query matches nothing.
+    ``ranked`` adds the annotation ``search_score`` (see the module docstring; lower is
+    better), computed row by row: for tests and small sets, pages come from
+    ``full_text_ranked``. An empty query matches nothing.
     """
     parsed = parse_query(query) if isinstance(query, str) else query
     if not parsed:
@@ -122,7 +161,11 @@ def full_text_write(
     """Insert or replace entries: (id, metadata text, body text), as written (folded here)."""
     if not rows:
         return
-    folded = [(pk, index_text(meta), index_text(body)) for pk, meta, body in rows]
+    folded = []
+    for pk, meta, body in rows:
+        words = index_text(body)
+        head = " ".join(words.split(" ", HEAD_WORDS)[:HEAD_WORDS])
+        folded.append((pk, index_text(meta), words, head))
     connection = connections[using]
     with connection.cursor() as cursor:
         _backend(connection.vendor).write(cursor, table, folded)
@@ -163,9 +206,8 @@ def full_text_top(
     """(id, score) of the best ``limit`` entries by rank, then id, straight from the index.
 
     It ignores who may see what: callers keep only the ids their scoped queryset holds (the
-    score is the same value ``full_text_matching`` annotates as ``search_score``). Reading the
-    index alone, without joining the source rows, is what makes a broad query's first page
-    cheap (see ``hoiso.documents.selectors``). Also the bench's baseline.
+    score is BM25 / ``ts_rank`` over the whole entry, computed for every match: the ranking of
+    earlier versions, now the bench's baseline).
     """
     parsed = parse_query(query) if isinstance(query, str) else query
     if not parsed:
@@ -178,30 +220,55 @@ def full_text_top(
 full_text_raw_top = full_text_top
 
 
-def full_text_top_in(
-    qs: QuerySet[_M], table: str, parsed: ParsedQuery, candidates: int, limit: int
+def full_text_ranked(
+    qs: QuerySet[_M],
+    table: str,
+    parsed: ParsedQuery,
+    limit: int,
+    after: tuple[float, int] | None = None,
 ) -> list[tuple[int, float]]:
-    """(pk, score) of the first ``limit`` rows of ``qs`` among the index's best ``candidates``
-    entries, by score then pk: one query, the candidates read from the index alone (no join,
-    the rank computed there), then each looked up in ``qs`` (a correlated EXISTS: scope,
-    secrecy, filters). Fewer than ``limit`` when ``qs`` holds fewer of them; the caller then
-    ranks ``full_text_matching(qs, …)`` instead. Same scores as ``search_score``."""
-    if not parsed:
+    """(pk, score) of the next ``limit`` rows of ``qs`` matching ``parsed``, in the index's
+    order (module docstring), after the row ``after`` = (score, pk) of a previous page.
+
+    At most two queries: the head matches (ranked, each looked up in ``qs`` by a correlated
+    EXISTS: scope, secrecy, filters), then, when they do not fill the page, the other matches
+    newest first, read from the index in id order until the page is full. The scores equal
+    ``full_text_matching(…, ranked=True)``'s ``search_score``."""
+    if not parsed or limit <= 0:
         return []
     connection = connections[qs.db]
-    top, top_params = _backend(connection.vendor).top_sql(table, parsed, candidates)
+    backend = _backend(connection.vendor)
     inner = qs.order_by().filter(pk=RawSQL("cand.id", [])).values("pk")
     try:
         inner_sql, inner_params = inner.query.sql_with_params()
     except EmptyResultSet:  # qs.none(), or a filter that can match nothing
         return []
-    sql = (
-        f"SELECT cand.id, cand.score FROM ({top}) cand WHERE EXISTS ({inner_sql}) "
-        "ORDER BY cand.score, cand.id LIMIT %s"
-    )
+    rows: list[tuple[int, float]] = []
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*top_params, *inner_params, limit])
-        return [(int(pk), float(score)) for pk, score in cursor.fetchall()]
+        if after is None or after[0] <= 0:
+            head, head_params = backend.head_sql(table, parsed)
+            keyset, keyset_params = "", []
+            if after is not None:
+                keyset = " AND (cand.score > %s OR (cand.score = %s AND cand.id > %s))"
+                keyset_params = [after[0], after[0], after[1]]
+            cursor.execute(
+                f"SELECT cand.id, cand.score FROM ({head}) cand WHERE EXISTS ({inner_sql})"
+                f"{keyset} ORDER BY cand.score, cand.id LIMIT %s",
+                [*head_params, *inner_params, *keyset_params, limit],
+            )
+            rows = [(int(pk), float(score)) for pk, score in cursor.fetchall()]
+        if len(rows) < limit:
+            rest, rest_params = backend.rest_sql(table, parsed)
+            keyset, keyset_params = "", []
+            if after is not None and after[0] > 0:
+                keyset, keyset_params = " AND cand.id < %s", [after[1]]
+            cursor.execute(
+                f"SELECT cand.id, cand.score FROM ({rest}) cand WHERE EXISTS ({inner_sql})"
+                f"{keyset} ORDER BY cand.id DESC LIMIT %s",
+                [*rest_params, *inner_params, *keyset_params, limit - len(rows)],
+            )
+            rows.extend((int(pk), float(score)) for pk, score in cursor.fetchall())
+    return rows
 
 
 def full_text_raw_count(table: str, query: str, using: str = "default") -> int:

@@ -2,7 +2,9 @@
 
 The tsvector is built with the ``simple`` configuration (no stemming, no stop words) over the
 folded words of ``index_text``: metadata with weight A, the text with weight D. Only the
-tsvector is stored, not the folded text. Ranking is ``ts_rank`` normalised by document length.
+tsvector is stored, not the folded text. A second, small tsvector ``head`` (metadata A, the
+text's first words D, with its own GIN index) ranks: ``ts_rank`` over it, normalised by its
+length (see ``hoiso.core.search`` for the order of results).
 """
 
 from __future__ import annotations
@@ -42,6 +44,10 @@ def tsquery(parsed: ParsedQuery) -> str:
     return expr
 
 
+def _include_tsquery(parsed: ParsedQuery) -> str:
+    return " & ".join(_clause(c) for c in parsed.include)
+
+
 def create(schema_editor: Any, table: str, source_table: str) -> None:
     # No foreign key: Django's test flush TRUNCATEs the source table on its own, which a
     # reference would refuse. A trigger removes the entry of a deleted row instead.
@@ -67,11 +73,24 @@ def drop(schema_editor: Any, table: str, source_table: str) -> None:
     schema_editor.execute(f"DROP TABLE IF EXISTS {_q(table)}")
 
 
-def write(cursor: Any, table: str, rows: Sequence[tuple[int, str, str]]) -> None:
+def create_head(schema_editor: Any, table: str, source_table: str) -> None:
+    schema_editor.execute(
+        f"ALTER TABLE {_q(table)} ADD COLUMN head tsvector NOT NULL DEFAULT ''::tsvector"
+    )
+    schema_editor.execute(f"CREATE INDEX {_q(table + '_head')} ON {_q(table)} USING gin (head)")
+
+
+def drop_head(schema_editor: Any, table: str, source_table: str) -> None:
+    schema_editor.execute(f"DROP INDEX IF EXISTS {_q(table + '_head')}")
+    schema_editor.execute(f"ALTER TABLE {_q(table)} DROP COLUMN IF EXISTS head")
+
+
+def write(cursor: Any, table: str, rows: Sequence[tuple[int, str, str, str]]) -> None:
+    """Rows of (id, folded metadata, folded text, folded first words of the text)."""
     cursor.executemany(
-        f"INSERT INTO {_q(table)} (id, tsv) VALUES (%s, {_VECTOR}) "
-        "ON CONFLICT (id) DO UPDATE SET tsv = EXCLUDED.tsv",
-        [(pk, meta, body[:MAX_BODY]) for pk, meta, body in rows],
+        f"INSERT INTO {_q(table)} (id, tsv, head) VALUES (%s, {_VECTOR}, {_VECTOR}) "
+        "ON CONFLICT (id) DO UPDATE SET tsv = EXCLUDED.tsv, head = EXCLUDED.head",
+        [(pk, meta, body[:MAX_BODY], meta, head) for pk, meta, body, head in rows],
     )
 
 
@@ -101,6 +120,10 @@ def _rank(t: str) -> str:
     return f"(-ts_rank({t}.tsv, to_tsquery('simple', %s), 1))::float8"
 
 
+def _head_rank(t: str) -> str:
+    return f"(-ts_rank({t}.head, to_tsquery('simple', %s), 1))::float8"
+
+
 def matching(qs: QuerySet[Any], table: str, parsed: ParsedQuery, *, ranked: bool) -> Any:
     source = _q(qs.model._meta.db_table)
     pk = _q(str(qs.model._meta.pk.column))
@@ -114,18 +137,36 @@ def matching(qs: QuerySet[Any], table: str, parsed: ParsedQuery, *, ranked: bool
         params=[query],
     )
     if ranked:
-        extended = extended.annotate(search_score=RawSQL(_rank(t), [query]))
+        # Every match scored one by one: for tests and small sets; pages come from
+        # ``head_sql`` / ``rest_sql``.
+        include = _include_tsquery(parsed)
+        score = (
+            f"CASE WHEN {t}.head @@ to_tsquery('simple', %s) THEN {_head_rank(t)} "
+            f"ELSE 1.0::float8 / {t}.id END"
+        )
+        extended = extended.annotate(search_score=RawSQL(score, [include, include]))
     return extended
 
 
-def top_sql(table: str, parsed: ParsedQuery, limit: int) -> tuple[str, list[Any]]:
-    """SQL of the best ``limit`` entries: columns ``id``, ``score`` (as ``search_score``)."""
+def head_sql(table: str, parsed: ParsedQuery) -> tuple[str, list[Any]]:
+    """SQL of the first tier: columns ``id``, ``score`` (ts_rank over ``head``, negated)."""
     t = _q(table)
-    query = tsquery(parsed)
+    include = _include_tsquery(parsed)
+    sql = f"SELECT id, {_head_rank(t)} AS score FROM {t} WHERE head @@ to_tsquery('simple', %s)"
+    params: list[Any] = [include, include]
+    if parsed.exclude:  # the head holds every word; what is excluded may be further down
+        sql += " AND tsv @@ to_tsquery('simple', %s)"
+        params.append(tsquery(parsed))
+    return sql, params
+
+
+def rest_sql(table: str, parsed: ParsedQuery) -> tuple[str, list[Any]]:
+    """SQL of the second tier: columns ``id``, ``score`` (1 / id), the matches not in the first."""
+    t = _q(table)
     return (
-        f"SELECT id, {_rank(t)} AS score FROM {t} WHERE tsv @@ to_tsquery('simple', %s) "
-        "ORDER BY score, id LIMIT %s",
-        [query, query, limit],
+        f"SELECT id, 1.0::float8 / id AS score FROM {t} WHERE tsv @@ to_tsquery('simple', %s) "
+        "AND NOT (head @@ to_tsquery('simple', %s))",
+        [tsquery(parsed), _include_tsquery(parsed)],
     )
 
 

@@ -158,7 +158,12 @@ def _original_pattern(clause: Clause) -> str:
     words = ["".join(variants.get(c, re.escape(c)) for c in term) for term in clause.terms]
     if clause.prefix:
         words[-1] += r"[^\W_]*"
-    return r"(?<![^\W_])" + r"[\W_]+".join(words) + r"(?![^\W_])"
+    body = r"[\W_]+".join(words)
+    # The first letter leads and the word start is checked behind it ("not after a word
+    # character"): a pattern that starts with a character set lets the regex engine skip to
+    # candidates instead of trying every position (about twice as fast over a long text).
+    first = variants.get(clause.terms[0][0], re.escape(clause.terms[0][0]))
+    return first + r"(?<![^\W_].)" + body[len(first) :] + r"(?![^\W_])"
 
 
 def _match_spans(
