@@ -45,6 +45,30 @@ def test_the_sweep_is_registered_with_the_worker():
 # --- invitations -----------------------------------------------------------------------------
 
 
+def test_scheduling_and_late_invitees_are_invited_at_once(
+    room, users, django_capture_on_commit_callbacks
+):
+    """No wait for the sweep: scheduling sends the invitations when it commits, and people
+    added to a scheduled meeting get theirs when that commits (the sweep adds nothing)."""
+    meeting = room.meeting
+    meeting.starts_at = timezone.now() + dt.timedelta(days=2)
+    meeting.save(update_fields=["starts_at"])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_schedule(actor=None, meeting=meeting)
+    assert told("meetings.invitation") == {
+        room.chair,
+        room.delegate,
+        room.remote,
+        room.absent,
+        room.lead_a,
+    }
+    late = make_user("khach_moi", "cadre", room.hub.unit)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.participants_add(actor=None, meeting=meeting, users=[late])
+    assert late in told("meetings.invitation")
+    assert reminders.invitations_send() == 0
+
+
 def test_invitations_go_to_everyone_invited_once(room, django_capture_on_commit_callbacks):
     everyone = {room.chair, room.delegate, room.remote, room.absent, room.lead_a}
     room.lead_a.email = "hoa@example.vn"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from hoiso.core.access import has_perm_at
@@ -73,3 +74,11 @@ def record_write(
     audit(actor=actor, action=f"meetings.{action}", obj=obj, unit=meeting.unit, detail=detail)
     if notice:
         notify(meeting.pk, notice, **data)
+
+
+def invite_on_commit(meeting: Meeting) -> None:
+    """Send the pending invitations of a scheduled meeting once the transaction commits (the
+    reminder sweep would send them within minutes anyway; a failure is logged, not raised)."""
+    from hoiso.meetings import reminders
+
+    transaction.on_commit(lambda: reminders.invitations_send(meeting), robust=True)

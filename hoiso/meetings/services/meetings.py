@@ -28,6 +28,7 @@ from hoiso.meetings.models import (
     VoteState,
 )
 from hoiso.meetings.services._common import (
+    invite_on_commit,
     locked,
     record_write,
     require_add,
@@ -152,7 +153,7 @@ def meeting_update(*, actor: Any, meeting: Meeting, **changes: Any) -> Meeting:
 
 @transaction.atomic
 def meeting_schedule(*, actor: Any, meeting: Meeting) -> Meeting:
-    """Draft → scheduled: the invitations go out (notifications come with the reminders work)."""
+    """Draft → scheduled: the invitations go out (in-app and by the configured channels)."""
     require_manage(actor, meeting)
     meeting = locked(meeting)
     if meeting.state != MeetingState.DRAFT:
@@ -162,6 +163,7 @@ def meeting_schedule(*, actor: Any, meeting: Meeting) -> Meeting:
     record_write(
         actor, meeting, "meeting.schedule", meeting, notice="meeting.state", state=meeting.state
     )
+    invite_on_commit(meeting)
     return meeting
 
 

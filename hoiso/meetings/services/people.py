@@ -24,6 +24,7 @@ from hoiso.meetings.models import (
     Site,
 )
 from hoiso.meetings.services._common import (
+    invite_on_commit,
     record_write,
     require_manage,
     require_not_closed,
@@ -152,6 +153,8 @@ def participants_add(
         detail={"added": [p.user_id for p in added], "role": role},
         notice="participants.changed",
     )
+    if added:  # sent only if the meeting is scheduled and yet to start
+        invite_on_commit(meeting)
     return added
 
 
