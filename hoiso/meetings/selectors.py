@@ -522,4 +522,3 @@ def participant_find(meeting: Meeting, pk: Any) -> Participant | None:
         return meeting.participants.select_related("user", "site").filter(pk=int(pk)).first()
     except (TypeError, ValueError):
         return None
-
