@@ -209,7 +209,7 @@ CHANNEL_LAYERS = (
         }
     }
     if REDIS_URL
-    else {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    else {"default": {"BACKEND": "hoiso.meetings.layers.InMemoryChannelLayer"}}
 )
 # Shared by every process when REDIS_URL is set (cached scopes must be invalidated everywhere).
 CACHES = (

@@ -106,7 +106,8 @@ def test_settings_choose_the_redis_layer_and_cache_when_redis_url_is_set(monkeyp
         "LOCATION": url,
     }
     values = _settings(monkeypatch, tmp_path, None)
-    assert values["CHANNEL_LAYERS"]["default"]["BACKEND"] == "channels.layers.InMemoryChannelLayer"
+    layer = values["CHANNEL_LAYERS"]["default"]
+    assert layer["BACKEND"] == "hoiso.meetings.layers.InMemoryChannelLayer"
     assert "Redis" not in values["CACHES"]["default"]["BACKEND"]
 
 
