@@ -29,7 +29,10 @@ browser would negotiate it). Figures, each beside the baseline of the same run:
    messages answered by the bare consumer.
 3. the product server's peak resident memory (VmHWM) after all that. Target: < 1 GiB.
 
-Exits 0 whatever the figures say.
+Exits 0 whatever the figures say. To see where the product server spends its time, set
+``BENCH_SPY=/path/to/py-spy`` and ``BENCH_SPY_OUT=dir``: the product server then runs under
+``py-spy record`` (all threads, idle included, collapsed stacks in that directory; the RSS
+figure is then py-spy's own).
 """
 
 from __future__ import annotations
@@ -214,21 +217,10 @@ def start_server(name: str, app: str, env: dict[str, str], workdir: Path) -> Ser
     argv = [PY, "-m", "uvicorn", *app.split(), "--host", "127.0.0.1", "--port", str(port)]
     argv += ["--log-level", "warning", "--no-access-log"]
     spy = os.environ.get("BENCH_SPY")
-    if spy and name == "product":
-        argv = [
-            spy,
-            "record",
-            "--format",
-            "raw",
-            "--threads",
-            "--idle",
-            "-r",
-            "200",
-            "-o",
-            str(Path(os.environ["BENCH_SPY_OUT"]) / f"{time.time():.0f}.txt"),
-            "--",
-            *argv,
-        ]
+    if spy and name == "product":  # the RSS figure is then py-spy's, not the server's
+        out = Path(os.environ["BENCH_SPY_OUT"]) / f"{name}-{time.time():.0f}.txt"
+        record = [spy, "record", "--format", "raw", "--threads", "--idle", "-r", "200"]
+        argv = [*record, "-o", str(out), "--", *argv]
     with log.open("wb") as out:
         proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=out, stderr=out)
     return Server(name, port, proc, log)
