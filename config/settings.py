@@ -189,6 +189,9 @@ FORMAT_MODULE_PATH = ["config.formats"]
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Uploaded files (archive documents, meeting files, member photos) are private: no URL serves
+# MEDIA_ROOT; every file goes out through a view that checks access and writes the audit row.
+# Never publish this folder with the web server (docs/operations.md).
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
 STORAGES = {
@@ -199,13 +202,16 @@ WHITENOISE_USE_FINDERS = DEBUG
 
 # --- realtime and tasks ---------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "")
+# The channel layer's Redis connections, against two redis-py >= 8 defaults: no read timeout
+# (the layer waits for messages with a 5 s blocking pop, which a 5 s socket_timeout cuts:
+# idle sockets were closed), and more than 100 connections per pool (a room whose 500 sockets
+# join or leave at once needs one each; 10,000 is Redis's own maxclients).
+REDIS_LAYER_POOL = {"socket_timeout": None, "max_connections": 10_000}
 CHANNEL_LAYERS = (
     {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            # No read timeout: the layer waits for messages with a blocking pop of 5 s, which
-            # redis-py >= 8's default socket_timeout (5 s) would cut, closing idle sockets.
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": None}]},
+            "CONFIG": {"hosts": [{"address": REDIS_URL, **REDIS_LAYER_POOL}]},
         }
     }
     if REDIS_URL
