@@ -140,6 +140,31 @@ def test_the_redis_layer_of_the_settings_carries_a_message_after_a_quiet_while(
     assert asyncio.run(scenario()) == {"type": "meeting.notice", "notice": {"x": 1}}
 
 
+def test_the_redis_layer_of_the_settings_lets_300_sockets_join_and_leave_at_once(
+    redis_url, monkeypatch, tmp_path
+):
+    """A meeting starts: every socket joins the room's group at the same moment (redis-py >= 8
+    pools stop at 100 connections by default and fail beyond)."""
+    from channels_redis.core import RedisChannelLayer
+
+    config = _settings(monkeypatch, tmp_path, redis_url)["CHANNEL_LAYERS"]["default"]["CONFIG"]
+
+    async def scenario() -> dict[str, Any]:
+        layer = RedisChannelLayer(**config)
+        channels = [await layer.new_channel() for _ in range(300)]
+        try:
+            await asyncio.gather(*(layer.group_add("meeting.1", c) for c in channels))
+            await layer.group_send("meeting.1", {"type": "meeting.notice", "notice": {"x": 2}})
+            received = await asyncio.wait_for(layer.receive(channels[-1]), 5)
+            await asyncio.gather(*(layer.group_discard("meeting.1", c) for c in channels))
+            return received
+        finally:
+            await layer.flush()
+            await layer.close_pools()
+
+    assert asyncio.run(scenario()) == {"type": "meeting.notice", "notice": {"x": 2}}
+
+
 # --- two app processes ----------------------------------------------------------------------
 
 
