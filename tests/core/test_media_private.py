@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.urls import Resolver404, resolve
+from django.test import override_settings
+from django.urls import Resolver404, URLResolver, resolve
+from django.urls.resolvers import RegexPattern
 
 
 @pytest.mark.django_db
@@ -24,3 +26,19 @@ def test_no_route_serves_the_media_folder(client, admin_user):
         assert "biên bản".encode() not in response.content
     finally:
         secret.unlink()
+
+
+def test_debug_adds_no_media_route():
+    """The URL configuration built with DEBUG on has no route for MEDIA_URL either."""
+    import importlib
+
+    import config.urls
+
+    with override_settings(DEBUG=True):
+        module = importlib.reload(config.urls)
+        try:
+            resolver = URLResolver(RegexPattern(r"^/"), module.urlpatterns)
+            with pytest.raises(Resolver404):
+                resolver.resolve(settings.MEDIA_URL + "meetings/x.pdf")
+        finally:
+            importlib.reload(config.urls)
