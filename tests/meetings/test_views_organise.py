@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -80,6 +81,7 @@ def test_cadre_creates_a_meeting_through_the_form(users: dict[str, Any], tree: T
     assert meeting.sites.get(is_hub=True).unit == tree.commune_a
     detail = client.get(url("meeting_detail", meeting.pk)).content.decode()
     assert "Hội nghị sơ kết quý I" in detail and "Lê Thị Mai" in detail
+    assert f'href="{url("opinion_list", meeting.pk)}"' in detail
 
 
 def test_bad_input_is_explained_at_its_field_and_nothing_is_written(
@@ -322,6 +324,16 @@ def test_archive_documents_respect_scope_and_secrecy(
     assert f'value="{archive["secret_not_mine"].pk}"' not in hits
     assert attach(archive["secret"].pk, on).status_code == 302
     assert ItemDocument.objects.filter(item=secret_item, document=archive["secret"]).exists()
+    # the rule is the service's, not only the form's: the API and every caller meet it
+    with pytest.raises(ValidationError) as refused:
+        services.item_document_add(actor=None, item=item, document=archive["secret"])
+    assert "document" in refused.value.message_dict
+    # and the secret meeting cannot be made open while a secret document sits in it
+    with pytest.raises(ValidationError) as refused:
+        services.meeting_update(actor=None, meeting=secret_meeting, secret=False)
+    assert "secret" in refused.value.message_dict
+    secret_meeting.refresh_from_db()
+    assert secret_meeting.secret
 
 
 def test_prepare_a_vote(room: Room) -> None:

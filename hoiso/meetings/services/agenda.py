@@ -108,6 +108,10 @@ def item_document_add(
 
         if not Document.objects.restrict(actor, "view").filter(pk=document.pk).exists():
             raise PermissionDenied
+    if document is not None and document.is_secret and not meeting.secret:
+        raise ValidationError(
+            {"document": [_("A secret document may only be attached to a secret meeting.")]}
+        )
     title = nfc(title or (str(document) if document is not None else filename)).strip()
     if not title:
         raise ValidationError({"title": [_("The document needs a title.")]})

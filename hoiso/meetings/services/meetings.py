@@ -16,6 +16,7 @@ from hoiso.meetings import selectors
 from hoiso.meetings.broadcast import notify
 from hoiso.meetings.models import (
     AgendaItem,
+    ItemDocument,
     Meeting,
     MeetingKind,
     MeetingState,
@@ -127,6 +128,17 @@ def meeting_update(*, actor: Any, meeting: Meeting, **changes: Any) -> Meeting:
     _clean_times(
         changes.get("starts_at", meeting.starts_at), changes.get("ends_at", meeting.ends_at)
     )
+    if (
+        "secret" in changes
+        and not changes["secret"]
+        and meeting.secret
+        and ItemDocument.objects.filter(item__meeting=meeting, document__isnull=False)
+        .exclude(document__secrecy="")
+        .exists()
+    ):
+        raise ValidationError(
+            {"secret": [_("Secret archive documents are attached: the meeting must stay secret.")]}
+        )
     # whoever makes it secret keeps sight of it
     if (
         changes.get("secret")
