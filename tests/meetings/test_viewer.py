@@ -297,14 +297,14 @@ def test_archive_download_through_the_meeting_leaves_both_trails(room: Room, tre
 def test_secret_archive_document_only_for_its_named_readers(
     room: Room, tree: Any, users: dict[str, Any]
 ) -> None:
-    """An archive document marked secret keeps the archive's rule inside a non-secret meeting:
-    its named readers read it (watermarked, audited, no download); other participants: 404."""
+    """An archive document marked secret after it was attached to a non-secret meeting (a secret
+    one cannot be attached there) keeps the archive's rule inside the meeting: its named
+    readers read it (watermarked, audited, no download); other participants: 404."""
     from tests.documents.test_views import ingest, make_secret
 
-    archived = make_secret(
-        ingest(tree.province, actor=users["province_cadre"]), [users["province_cadre"], room.chair]
-    )
+    archived = ingest(tree.province, actor=users["province_cadre"])
     doc = services.item_document_add(actor=room.chair, item=room.item1, document=archived)
+    archived = make_secret(archived, [users["province_cadre"], room.chair])
     version = archived.current_version
     version.archive.save("archive.pdf", ContentFile(pdf_bytes(1)), save=True)
     viewer = reverse("meetings:document_view", args=[room.meeting.pk, doc.pk])
