@@ -197,8 +197,10 @@ def _minutes_out(minutes: Minutes) -> dict[str, Any]:
 
 
 @router.get("", response=list[MeetingOut], url_name="meeting_list")
-def meeting_list(request: HttpRequest, state: str = "", limit: int = 50) -> Any:
-    return list(selectors.meeting_list(request.user, state=state)[: max(1, min(limit, 200))])
+def meeting_list(request: HttpRequest, state: str = "", q: str = "", limit: int = 50) -> Any:
+    """Meetings you see, newest first; ``q``: words of the title or place (folded)."""
+    qs = selectors.meeting_list(request.user, state=state, q=q)
+    return list(qs[: max(1, min(limit, 200))])
 
 
 @router.get("{meeting_id}", response=MeetingDetail, url_name="meeting_detail")

@@ -92,6 +92,7 @@ class MeetingForm(forms.Form):
 class FilterForm(forms.Form):
     """The meeting list's filters (every field optional; a bad value is ignored)."""
 
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
     state = forms.ChoiceField(
         label=_("State"), required=False, choices=[("", _("Any")), *MeetingState.choices]
     )

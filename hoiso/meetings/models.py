@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from hoiso.core.access import RestrictedQuerySet
+from hoiso.core.vietnamese import fold
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -68,6 +69,8 @@ class Meeting(models.Model):
     starts_at = models.DateTimeField(_("starts at"), db_index=True)
     ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
     place = models.CharField(_("place"), max_length=255, blank=True)
+    # title and place folded (no diacritics, lower case), for the list's search; kept by save()
+    search_folded = models.CharField(max_length=800, blank=True, editable=False)
     secret = models.BooleanField(
         _("secret meeting"),
         default=False,
@@ -113,6 +116,13 @@ class Meeting(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.search_folded = fold(f"{self.title} {self.place}")[:800]
+        fields = kwargs.get("update_fields")
+        if fields is not None and {"title", "place"} & set(fields):
+            kwargs["update_fields"] = [*fields, "search_folded"]
+        super().save(*args, **kwargs)
 
     @property
     def group_name(self) -> str:

@@ -20,6 +20,7 @@ from django.utils import timezone
 from hoiso.core.access import has_perm, has_perm_at, scope_paths
 from hoiso.core.audit import audit
 from hoiso.core.tree import subtree_q
+from hoiso.core.vietnamese import fold
 from hoiso.meetings.models import (
     PRESENT,
     VOTING_ROLES,
@@ -77,10 +78,12 @@ def meeting_list(
     upcoming: bool | None = None,
     unit: Unit | None = None,
     kind: str = "",
+    q: str = "",
 ) -> QuerySet[Meeting]:
     """The meetings list (403 for someone with neither the permission nor an invitation).
     ``upcoming``: True for meetings in session or from today on, False for the others;
-    ``unit``: hosted by that unit or below."""
+    ``unit``: hosted by that unit or below; ``q``: words of the title or place, with or
+    without diacritics (secret meetings stay out for everyone outside them)."""
     qs = meetings_visible(user)
     if not has_perm(user, VIEW) and not qs.exists():
         raise PermissionDenied
@@ -92,6 +95,8 @@ def meeting_list(
         qs = qs.filter(subtree_q(unit.path, "unit__path"))
     if kind:
         qs = qs.filter(kind=kind)
+    for word in fold(q).split():
+        qs = qs.filter(search_folded__contains=word)
     return qs.select_related("unit", "chair").order_by("-starts_at", "-id")
 
 

@@ -411,6 +411,31 @@ def test_secret_meeting_is_invisible_to_outsiders(tree: Tree, users: dict[str, A
     assert open_one.pk
 
 
+def test_search_finds_titles_and_places_without_diacritics_but_no_secret_meeting(
+    tree: Tree, users: dict[str, Any]
+) -> None:
+    """Search by words of the title or place, with or without diacritics, on the page and in
+    the API; a secret meeting's title is never found by someone outside it."""
+    room = build_room(tree, users, secret=True)  # "Hội nghị Ban Chấp hành mở rộng"
+    open_one = commune_meeting(users, tree, title="Hội nghị sơ kết chuyển đổi số")
+    services.meeting_update(actor=None, meeting=open_one, place="Hội trường xã Phổ Yên")
+    admin = client_for(users["admin"])
+
+    def found(client: Any, q: str) -> list[str]:
+        page = client.get(url("meeting_list"), {"q": q})
+        api = client.get(reverse("api:meeting_list"), {"q": q}).json()
+        assert sorted(m["title"] for m in api) == sorted(m.title for m in page.context["meetings"])
+        return [m.title for m in page.context["meetings"]]
+
+    assert found(admin, "hoi nghi") == ["Hội nghị sơ kết chuyển đổi số"]  # not the secret one
+    assert found(admin, "chuyen doi so") == ["Hội nghị sơ kết chuyển đổi số"]
+    assert found(admin, "PHỔ YÊN") == ["Hội nghị sơ kết chuyển đổi số"]  # the place, any case
+    assert found(admin, "mo rong") == []
+    assert found(admin, "so ket mo rong") == []  # every word must be there
+    member = client_for(room.delegate)
+    assert "Hội nghị Ban Chấp hành mở rộng" in found(member, "mo rong")
+
+
 def test_list_filters(users: dict[str, Any], tree: Tree) -> None:
     now = timezone.now()
     past = commune_meeting(

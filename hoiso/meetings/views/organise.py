@@ -187,6 +187,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
         upcoming={"upcoming": True, "past": False}.get(when),
         unit=unit,
         kind=flt.get("kind", ""),
+        q=flt.get("q", ""),
     )
     rows, next_cursor = _page(qs, request.GET.get("after", ""), ascending=when == "upcoming")
     query = request.GET.copy()
