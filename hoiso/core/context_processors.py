@@ -35,9 +35,23 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     ]
     # Only members who log in (the self-only member role) have a profile of their own: others
     # are spared the query.
-    if any(e.self_only for e in user_scopes(user)) and getattr(user, "member", None) is not None:
+    self_only = any(e.self_only for e in user_scopes(user))
+    if self_only and getattr(user, "member", None) is not None:
         url = reverse("members:my_profile")
         items.insert(0, {"url": url, "label": _("My profile"), "active": request.path == url})
+    # Someone invited to a meeting without the module's permission (a member) still finds it.
+    meetings_url = reverse("meetings:meeting_list")
+    if self_only and all(i["url"] != meetings_url for i in items):
+        from hoiso.meetings.models import Participant
+
+        if Participant.objects.filter(user_id=user.pk).exists():
+            items.append(
+                {
+                    "url": meetings_url,
+                    "label": pgettext_lazy("navigation", "Meetings"),
+                    "active": request.path.startswith(meetings_url),
+                }
+            )
     scopes: list[dict[str, Any]] = []
     if not user.is_superuser:
         from hoiso.accounts.selectors import scope_summary

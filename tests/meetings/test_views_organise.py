@@ -468,6 +468,16 @@ def test_nav_entry_follows_the_permission(users: dict[str, Any]) -> None:
     label = f'href="{url("meeting_list")}"'
     assert label in client_for(users["cadre_a"]).get("/").content.decode()
     assert label not in client_for(users["nobody"]).get("/").content.decode()
+    # a member (self-only role, no meetings permission) gets the entry once she is invited
+    member = client_for(users["member"])
+    assert label not in member.get("/").content.decode()
+    meeting = services.meeting_create(
+        actor=None, unit=users["member"].role_assignments.first().unit, title="Sinh hoạt chi hội",
+        starts_at=timezone.now(),
+    )  # fmt: skip
+    services.participants_add(actor=None, meeting=meeting, users=[users["member"]])
+    assert label in member.get("/").content.decode()
+    assert member.get(url("meeting_list")).status_code == 200
 
 
 # --- follow-up tasks -------------------------------------------------------------------------
