@@ -4,7 +4,8 @@ her own (one on a 360-px phone), on the project's ASGI app under uvicorn (HTTP a
 Django's live_server fixture is WSGI (no WebSocket), so this file runs its own server: a file
 SQLite database in a temporary directory is migrated and filled (the meeting of
 tests/meetings/conftest.py, opened, with a prepared vote) by subprocesses, then
-``uvicorn config.asgi:application`` serves it on a free port with the in-memory channel layer.
+``uvicorn config.asgi:application`` serves it on a free port with the in-memory channel layer
+(tests/asgi_server.py).
 The browsers carry session cookies made on that database (no login form).
 
 The chair moves the agenda and opens a vote; both participants see it without reloading and
@@ -13,108 +14,22 @@ vote; the chair sees the count move and, after closing, the result.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.meetings.test_redis import ROOT, _stop, _wait_port, free_port
-
-PY = sys.executable
-
-
-def _prepare() -> None:
-    """Run in a subprocess on the migrated file database: prints the room's ids and the
-    session cookies of the chair and two participants as JSON."""
-    import django
-
-    django.setup()
-    from types import SimpleNamespace
-
-    from django.test import Client
-
-    from hoiso.meetings import services
-    from tests.conftest import make_unit, make_user
-    from tests.meetings.conftest import build_room
-
-    central = make_unit("TW", "Trung ương Hội LHPN Việt Nam", "trung-uong", None)
-    province = make_unit("TN", "Hội LHPN tỉnh Thái Nguyên", "tinh", central)
-    commune_a = make_unit("TN-PHOYEN", "Hội LHPN phường Phổ Yên", "xa", province)
-    tree: Any = SimpleNamespace(province=province, commune_a=commune_a)
-    users = {
-        "leader": make_user("lanhdao_tinh", "leader", province, full_name="Lãnh đạo Tỉnh"),
-        "province_cadre": make_user("canbo_tinh", "cadre", province, full_name="Cán bộ Tỉnh"),
-        "cadre_a": make_user("canbo_phoyen", "cadre", commune_a, full_name="Nguyễn Thị Hoa"),
-    }
-    room = build_room(tree, users)
-    services.meeting_open(actor=room.chair, meeting=room.meeting)
-    vote = services.vote_create(
-        actor=room.chair, meeting=room.meeting, question="Thông qua nghị quyết?", item=room.item2
-    )
-
-    def cookie(user: Any) -> str:
-        client = Client()
-        client.force_login(user)
-        return str(client.cookies["sessionid"].value)
-
-    print(
-        json.dumps(
-            {
-                "meeting": room.meeting.pk,
-                "item1": room.item1.pk,
-                "item2": room.item2.pk,
-                "vote": vote.pk,
-                "chair": cookie(room.chair),
-                "delegate": cookie(room.delegate),
-                "remote": cookie(room.remote),
-            }
-        )
-    )
+from tests.asgi_server import file_db_env, prepare_room, serve
 
 
 @pytest.fixture
 def asgi_room(tmp_path: Path) -> Iterator[tuple[str, dict[str, Any], Path]]:
     """The ASGI app under uvicorn on a prepared file database: (base URL, room, log)."""
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        "HOISO_VAR_DIR": str(tmp_path),
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DEBUG": "1",  # static files through the finders (WhiteNoise)
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "PYTHONPATH": str(ROOT),
-    }
-    env.pop("REDIS_URL", None)
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    run: dict[str, Any] = {
-        "cwd": ROOT,
-        "env": env,
-        "capture_output": True,
-        "text": True,
-        "timeout": 240,
-    }
-    done = subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v0"], **run)
-    assert done.returncode == 0, done.stderr
-    code = "from tests.browser.test_meetings_live import _prepare; _prepare()"
-    done = subprocess.run([PY, "-c", code], **run)
-    assert done.returncode == 0, done.stderr
-    room = json.loads(done.stdout.strip().splitlines()[-1])
-    port = free_port()
-    log = tmp_path / "uvicorn.log"
-    argv = [PY, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1"]
-    argv += ["--port", str(port), "--log-level", "warning", "--no-access-log"]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=out, stderr=out)
-    try:
-        _wait_port(port, proc, f"uvicorn on port {port}")
-        yield f"http://127.0.0.1:{port}", room, log
-    finally:
-        _stop(proc)
+    env = file_db_env(tmp_path, DEBUG="1")  # DEBUG: static files through the finders (WhiteNoise)
+    room = prepare_room(env)
+    with serve(env, tmp_path / "uvicorn.log") as (app,):
+        yield app.url(), room, app.log
 
 
 def _open(browser: Any, base: str, session: str, path: str, *, phone: bool = False) -> Any:

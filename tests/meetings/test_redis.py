@@ -3,25 +3,21 @@ one live room.
 
 The two-process test starts a throwaway ``redis-server`` (no persistence, a free port, a temp
 directory), prepares a file SQLite database in a temp directory (``manage.py migrate`` and
-``_prepare_room`` below, in subprocesses with the same environment), then runs the project's
-ASGI app (config/asgi.py) under uvicorn twice, on two ports. A chair's action through process 1
-reaches a socket of process 2, and a vote cast through process 2 is counted in what process 1
-reports. Without redis-server the tests are skipped, except under CI=true where they fail: CI
-installs it (scripts/system-deps.sh, group redis).
+the room of tests/asgi_server.py, in subprocesses with the same environment), then runs the
+project's ASGI app (config/asgi.py) under uvicorn twice, on two ports. A chair's action through
+process 1 reaches a socket of process 2, and a vote cast through process 2 is counted in what
+process 1 reports. Without redis-server the tests are skipped, except under CI=true where they
+fail: CI installs it (scripts/system-deps.sh, group redis).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import runpy
 import shutil
-import socket
 import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -30,35 +26,16 @@ from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-PY = sys.executable
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_port(port: int, proc: subprocess.Popen[bytes], what: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{what} exited with code {proc.returncode}")
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
-            return
-        time.sleep(0.1)
-    raise RuntimeError(f"{what} did not listen on port {port} within {timeout:.0f} s")
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+from tests.asgi_server import (
+    ROOT,
+    App,
+    file_db_env,
+    free_port,
+    prepare_room,
+    serve,
+    stop,
+    wait_port,
+)
 
 
 @pytest.fixture(scope="module")
@@ -76,10 +53,10 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     argv += ["--dir", str(directory), "--logfile", str(directory / "redis.log")]
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL)
     try:
-        _wait_port(port, proc, "redis-server", timeout=20)
+        wait_port(port, proc, "redis-server", timeout=20)
         yield f"redis://127.0.0.1:{port}/0"
     finally:
-        _stop(proc)
+        stop(proc)
 
 
 # --- settings -------------------------------------------------------------------------------
@@ -95,7 +72,9 @@ def _settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, redis: str | None
     return runpy.run_path(str(ROOT / "config" / "settings.py"))
 
 
-def test_settings_choose_the_redis_layer_and_cache_when_redis_url_is_set(monkeypatch, tmp_path):
+def test_settings_choose_the_redis_layer_and_cache_when_redis_url_is_set(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     url = "redis://10.0.0.5:6380/2"
     values = _settings(monkeypatch, tmp_path, url)
     layer = values["CHANNEL_LAYERS"]["default"]
@@ -112,8 +91,8 @@ def test_settings_choose_the_redis_layer_and_cache_when_redis_url_is_set(monkeyp
 
 
 def test_the_redis_layer_of_the_settings_carries_a_message_after_a_quiet_while(
-    redis_url, monkeypatch, tmp_path
-):
+    redis_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     """A socket waits for notices for minutes: the layer's blocking read must not time out
     (redis-py >= 8 cuts reads after 5 s by default; the layer's blocking pop waits 5 s)."""
     from channels_redis.core import RedisChannelLayer
@@ -141,8 +120,8 @@ def test_the_redis_layer_of_the_settings_carries_a_message_after_a_quiet_while(
 
 
 def test_the_redis_layer_of_the_settings_lets_300_sockets_join_and_leave_at_once(
-    redis_url, monkeypatch, tmp_path
-):
+    redis_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     """A meeting starts: every socket joins the room's group at the same moment (redis-py >= 8
     pools stop at 100 connections by default and fail beyond)."""
     from channels_redis.core import RedisChannelLayer
@@ -168,63 +147,6 @@ def test_the_redis_layer_of_the_settings_lets_300_sockets_join_and_leave_at_once
 # --- two app processes ----------------------------------------------------------------------
 
 
-def _prepare_room() -> None:
-    """Run in a subprocess on the migrated file database: the meeting of
-    tests/meetings/conftest.py, opened, with a prepared vote; prints ids, the chair's API token
-    and session cookies as JSON."""
-    import django
-
-    django.setup()
-    from types import SimpleNamespace
-
-    from django.test import Client
-
-    from hoiso.accounts.services import token_create
-    from hoiso.meetings import services
-    from tests.conftest import make_unit, make_user
-    from tests.meetings.conftest import build_room
-
-    central = make_unit("TW", "Trung ương Hội LHPN Việt Nam", "trung-uong", None)
-    province = make_unit("TN", "Hội LHPN tỉnh Thái Nguyên", "tinh", central)
-    commune_a = make_unit("TN-PHOYEN", "Hội LHPN phường Phổ Yên", "xa", province)
-    tree = SimpleNamespace(province=province, commune_a=commune_a)
-    users = {
-        "leader": make_user("lanhdao_tinh", "leader", province, full_name="Lãnh đạo Tỉnh"),
-        "province_cadre": make_user("canbo_tinh", "cadre", province, full_name="Cán bộ Tỉnh"),
-        "cadre_a": make_user("canbo_phoyen", "cadre", commune_a, full_name="Nguyễn Thị Hoa"),
-    }
-    room = build_room(tree, users)
-    services.meeting_open(actor=room.chair, meeting=room.meeting)
-    vote = services.vote_create(
-        actor=room.chair, meeting=room.meeting, question="Thông qua nghị quyết?", item=room.item2
-    )
-    _token, raw = token_create(actor=None, user=room.chair, name="two-process test")
-
-    def cookie(user: Any) -> str:
-        client = Client()
-        client.force_login(user)
-        return str(client.cookies["sessionid"].value)
-
-    out = {
-        "meeting": room.meeting.pk,
-        "item2": room.item2.pk,
-        "vote": vote.pk,
-        "token": raw,
-        "chair": cookie(room.chair),
-        "delegate": cookie(room.delegate),
-        "remote": cookie(room.remote),
-    }
-    print(json.dumps(out))
-
-
-class App:
-    def __init__(self, port: int, proc: subprocess.Popen[bytes], log: Path) -> None:
-        self.port, self.proc, self.log = port, proc, log
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-
 def _http(method: str, url: str, token: str) -> tuple[int, dict[str, Any]]:
     request = urllib.request.Request(
         url, method=method, data=b"" if method == "POST" else None,
@@ -239,47 +161,19 @@ def _http(method: str, url: str, token: str) -> tuple[int, dict[str, Any]]:
 
 @pytest.fixture
 def two_apps(redis_url: str, tmp_path: Path) -> Iterator[tuple[dict[str, Any], App, App]]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        "HOISO_VAR_DIR": str(tmp_path),
-        "REDIS_URL": redis_url,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DEBUG": "0",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "PYTHONPATH": str(ROOT),
-    }
-    run = {"cwd": ROOT, "env": env, "capture_output": True, "text": True, "timeout": 240}
-    done = subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v0"], **run)
-    assert done.returncode == 0, done.stderr
-    code = "from tests.meetings.test_redis import _prepare_room; _prepare_room()"
-    done = subprocess.run([PY, "-c", code], **run)
-    assert done.returncode == 0, done.stderr
-    room = json.loads(done.stdout.strip().splitlines()[-1])
-    apps: list[App] = []
-    try:
-        for n in (1, 2):
-            port = free_port()
-            log = tmp_path / f"app{n}.log"
-            argv = [PY, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1"]
-            argv += ["--port", str(port), "--log-level", "warning", "--no-access-log"]
-            with log.open("wb") as out:
-                proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=out, stderr=out)
-            apps.append(App(port, proc, log))
-        for app in apps:
-            _wait_port(app.port, app.proc, f"uvicorn on port {app.port}")
-        yield room, apps[0], apps[1]
-    finally:
-        for app in apps:
-            _stop(app.proc)
+    env = file_db_env(tmp_path, REDIS_URL=redis_url)
+    room = prepare_room(env, token=True)
+    with serve(env, tmp_path / "app1.log", tmp_path / "app2.log") as (app1, app2):
+        yield room, app1, app2
 
 
 async def _socket(app: App, meeting: int, cookie: str) -> Any:
     from websockets.asyncio.client import connect
+    from websockets.typing import Origin
 
     ws = await connect(
         f"ws://127.0.0.1:{app.port}/ws/meetings/{meeting}/",
-        origin=f"http://127.0.0.1:{app.port}",
+        origin=Origin(app.url()),
         additional_headers={"Cookie": f"sessionid={cookie}"},
         open_timeout=20,
     )
@@ -301,7 +195,9 @@ async def _until(ws: Any, kind: str, **match: Any) -> dict[str, Any]:
             return message
 
 
-def test_two_app_processes_share_one_live_room_through_redis(two_apps):
+def test_two_app_processes_share_one_live_room_through_redis(
+    two_apps: tuple[dict[str, Any], App, App],
+) -> None:
     room, app1, app2 = two_apps
     mid, vid, token = room["meeting"], room["vote"], room["token"]
     api = f"/api/v1/meetings/{mid}/votes/{vid}"
@@ -345,5 +241,5 @@ def test_two_app_processes_share_one_live_room_through_redis(two_apps):
         asyncio.run(scenario())
     except BaseException:
         for app in (app1, app2):
-            print(f"--- uvicorn on port {app.port}:\n{app.log.read_text()[-4000:]}")
+            print(app.log_tail())
         raise
