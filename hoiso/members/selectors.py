@@ -8,7 +8,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db import connection
+from django.db.models import CharField, Exists, F, Func, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -183,10 +184,17 @@ def member_page(
             qs = qs.filter(name_sort__lte=name_sort).exclude(name_sort=name_sort, pk__gte=pk)
         else:
             qs = qs.filter(name_sort__gte=name_sort).exclude(name_sort=name_sort, pk__lte=pk)
-    order = ["-name_sort", "-pk"] if backwards else ["name_sort", "pk"]
+    searching = _is_name_search(flt.q)
+    sort_key: Any = F("name_sort")
+    if searching and connection.vendor == "postgresql":
+        # The same order through an expression the (name_sort, id) index cannot give: the
+        # planner then sorts the matches its trigram index finds, instead of walking the whole
+        # name order for them (250 ms for a given name late in the order, at 300,000 members).
+        sort_key = Func(sort_key, template="(%(expressions)s || '')", output_field=CharField())
+    order = [sort_key.desc(), "-pk"] if backwards else [sort_key.asc(), "pk"]
     ids_qs = qs.order_by(*order).values_list("pk", flat=True)[: size + 1]
-    # A name search orders its matches (thousands for a common name) by the narrow index.
-    ids = values_using_index(ids_qs, SEARCH_ORDER_INDEX) if _is_name_search(flt.q) else list(ids_qs)
+    # SQLite: a name search orders its matches (thousands for a common name) by a narrow index.
+    ids = values_using_index(ids_qs, SEARCH_ORDER_INDEX) if searching else list(ids_qs)
     rows = Member.objects.select_related("unit").only(*LIST_FIELDS).in_bulk(ids)
     items = [rows[pk] for pk in ids if pk in rows]
     more = len(items) > size
