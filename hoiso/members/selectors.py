@@ -188,7 +188,7 @@ def member_page(
     sort_key: Any = F("name_sort")
     if searching and connection.vendor == "postgresql":
         # The same order through an expression the (name_sort, id) index cannot give: the
-        # planner then sorts the matches its trigram index finds, instead of walking the whole
+        # planner then sorts the matches its word index finds, instead of walking the whole
         # name order for them (250 ms for a given name late in the order, at 300,000 members).
         sort_key = Func(sort_key, template="(%(expressions)s || '')", output_field=CharField())
     order = [sort_key.desc(), "-pk"] if backwards else [sort_key.asc(), "pk"]

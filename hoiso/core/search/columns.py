@@ -3,8 +3,9 @@
 A text index covers one folded column (``fold()`` output: lower case ASCII words). A query
 matches rows where every query term is the start of a word of the column ("nguyen thi hoa"
 finds "Nguyễn Thị Hoà", "hoa" also finds "Hoàng"). SQLite answers from an FTS5 table kept in
-step by triggers; PostgreSQL from a trigram GIN index used by a word-start regular expression.
-The migration operation ``TextIndex`` creates and removes either.
+step by triggers; PostgreSQL from a GIN index over the column's words as a ``tsvector`` (each
+term a prefix: ``'nguyen':* & 'hoa':*``; it replaced a trigram index in members.0010). The
+migration operation ``TextIndex`` creates and removes either.
 """
 
 from __future__ import annotations
@@ -14,13 +15,18 @@ from typing import Any, TypeVar
 
 from django.db import connection, models
 from django.db.migrations.operations.base import Operation
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, QuerySet
 from django.db.models.expressions import RawSQL
 
 from hoiso.core.vietnamese import search_terms
 
 _M = TypeVar("_M", bound=models.Model)
 _TERM = re.compile(r"^[a-z0-9]+$")
+
+
+# The expression of PostgreSQL's word index (a GIN index on it, created by TextIndex and by
+# members.0010); a query must spell it the same way for the planner to use the index.
+WORDS_SQL = "to_tsvector('simple'::regconfig, {column})"
 
 
 def fts_table(table: str, column: str) -> str:
@@ -47,10 +53,17 @@ def folded_match(qs: QuerySet[_M], column: str, query: str) -> QuerySet[_M]:
         fts = connection.ops.quote_name(fts_table(table, column))
         sub = RawSQL(f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s", [match])
         return qs.filter(pk__in=sub)
-    condition = Q()
-    for term in terms:
-        condition &= Q(**{f"{column}__regex": rf"(^| ){term}"})
-    return qs.filter(condition)
+    # PostgreSQL: the column's words as a tsvector, each term a prefix (GIN index on the same
+    # expression, see WORDS_SQL): posting lists intersect in the index, where the trigram
+    # index had to recheck every row holding a common family name.
+    target = f"{connection.ops.quote_name(table)}.{connection.ops.quote_name(column)}"
+    tsquery = " & ".join(f"'{t}':*" for t in terms)
+    words = RawSQL(
+        f"{WORDS_SQL.format(column=target)} @@ to_tsquery('simple', %s)",
+        [tsquery],
+        output_field=BooleanField(),
+    )
+    return qs.filter(words)
 
 
 def values_using_index(qs: QuerySet[Any], index: str) -> list[Any]:
@@ -68,6 +81,14 @@ def values_using_index(qs: QuerySet[Any], index: str) -> list[Any]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [row[0] for row in cursor.fetchall()]
+
+
+def words_index_sql(table: str, column: str) -> str:
+    """PostgreSQL: the GIN index of a folded column's words (see ``WORDS_SQL``)."""
+    expression = WORDS_SQL.format(column=f'"{column}"')
+    return (
+        f'CREATE INDEX IF NOT EXISTS "{table}_{column}_words" ON "{table}" USING gin ({expression})'
+    )
 
 
 class TextIndex(Operation):
@@ -115,10 +136,7 @@ class TextIndex(Operation):
             )
             schema_editor.execute(f'INSERT INTO "{fts}"("{fts}") VALUES (\'rebuild\')')
         elif vendor == "postgresql":
-            schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-            schema_editor.execute(
-                f'CREATE INDEX "{table}_{col}_trgm" ON "{table}" USING gin ("{col}" gin_trgm_ops)'
-            )
+            schema_editor.execute(words_index_sql(table, col))
 
     def database_backwards(
         self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
@@ -132,6 +150,9 @@ class TextIndex(Operation):
                 schema_editor.execute(f'DROP TRIGGER IF EXISTS "{fts}_{suffix}"')
             schema_editor.execute(f'DROP TABLE IF EXISTS "{fts}"')
         elif vendor == "postgresql":
+            # the words index, and the trigram index that databases migrated before
+            # members.0010 may still have
+            schema_editor.execute(f'DROP INDEX IF EXISTS "{table}_{col}_words"')
             schema_editor.execute(f'DROP INDEX IF EXISTS "{table}_{col}_trgm"')
 
     def describe(self) -> str:
