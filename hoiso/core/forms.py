@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 
@@ -15,6 +20,19 @@ def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
             form.add_error(name if name in form.fields else None, errors)
     else:
         form.add_error(None, exc)
+
+
+def run_service(request: HttpRequest, call: Callable[[], Any], success: str = "") -> bool:
+    """Call a service for a button without a form: its ValidationError becomes the page's error
+    message, ``success`` the page's message when it went through. Returns whether it did."""
+    try:
+        call()
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return False
+    if success:
+        messages.success(request, success)
+    return True
 
 
 class AuditFilterForm(forms.Form):

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from hoiso.core.access import has_perm
-from hoiso.core.forms import add_service_errors
+from hoiso.core.forms import add_service_errors, run_service
 from hoiso.meetings import selectors, services
 from hoiso.meetings.forms import (
     AgendaItemForm,
@@ -505,12 +505,11 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def meeting_schedule(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _managed(request, pk)
-    try:
-        services.meeting_schedule(actor=request.user, meeting=meeting)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("The meeting is scheduled; the invitations are out."))
+    run_service(
+        request,
+        lambda: services.meeting_schedule(actor=request.user, meeting=meeting),
+        _("The meeting is scheduled; the invitations are out."),
+    )
     return _back(meeting)
 
 
@@ -521,10 +520,7 @@ def meeting_open(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = selectors.meeting_get(request.user, pk)
     if not selectors.can_drive(request.user, meeting):
         raise PermissionDenied
-    try:
-        services.meeting_open(actor=request.user, meeting=meeting)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+    if not run_service(request, lambda: services.meeting_open(actor=request.user, meeting=meeting)):
         return _back(meeting)
     return redirect("meetings:room", pk=meeting.pk)
 
@@ -535,12 +531,11 @@ def meeting_close(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = selectors.meeting_get(request.user, pk)
     if not selectors.can_drive(request.user, meeting):
         raise PermissionDenied
-    try:
-        services.meeting_close(actor=request.user, meeting=meeting)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("The meeting is closed; the draft minutes are ready."))
+    run_service(
+        request,
+        lambda: services.meeting_close(actor=request.user, meeting=meeting),
+        _("The meeting is closed; the draft minutes are ready."),
+    )
     return _back(meeting)
 
 

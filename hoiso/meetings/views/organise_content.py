@@ -19,7 +19,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from hoiso.core.access import has_perm, has_perm_at
-from hoiso.core.forms import add_service_errors
+from hoiso.core.forms import add_service_errors, run_service
 from hoiso.meetings import selectors, services
 from hoiso.meetings.forms import (
     AgendaItemForm,
@@ -549,12 +549,11 @@ def minutes_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def minutes_generate(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _managed(request, pk)
-    try:
-        services.minutes_generate(actor=request.user, meeting=meeting)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("The draft minutes were rebuilt from what happened."))
+    run_service(
+        request,
+        lambda: services.minutes_generate(actor=request.user, meeting=meeting),
+        _("The draft minutes were rebuilt from what happened."),
+    )
     return redirect("meetings:minutes_edit", pk=meeting.pk)
 
 
@@ -566,10 +565,9 @@ def minutes_finalise(request: HttpRequest, pk: int) -> HttpResponse:
     minutes = selectors.minutes_of(meeting)
     if minutes is None:
         raise Http404
-    try:
-        services.minutes_finalise(actor=request.user, minutes=minutes)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("The minutes are final."))
+    run_service(
+        request,
+        lambda: services.minutes_finalise(actor=request.user, minutes=minutes),
+        _("The minutes are final."),
+    )
     return redirect("meetings:minutes_edit", pk=meeting.pk)
